@@ -1,0 +1,273 @@
+// Package bolt is the embedded default store: one bbolt file in the data dir.
+// A bbolt write transaction makes check-version-then-write atomic, which is
+// the same guarantee DynamoDB's ConditionExpression gives the production store.
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/streamwidgets/streamwidgets/persistence"
+)
+
+var (
+	bucketWidgets = []byte("widgets")
+	bucketOwner   = []byte("by_owner") // ownerKey -> id
+	bucketToken   = []byte("by_token") // token hash -> id
+)
+
+// FileName is the store's file inside the data dir.
+const FileName = "widgets.db"
+
+// Store is a persistence.Store backed by bbolt.
+type Store struct {
+	db *bbolt.DB
+}
+
+var _ persistence.Store = (*Store)(nil)
+
+// Open opens (or creates) the store in dir. It fails fast when another
+// process holds the file, instead of hanging on the file lock.
+func Open(dir string) (*Store, error) {
+	path := filepath.Join(dir, FileName)
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("bolt: open %s: file is locked by another streamwidgets process: %w", path, err)
+		}
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketWidgets, bucketOwner, bucketToken} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("bolt: create buckets: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Get implements persistence.Store.
+func (s *Store) Get(_ context.Context, id string) (persistence.Record, error) {
+	var rec persistence.Record
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		rec, err = getRecord(tx, id)
+		return err
+	})
+	return rec, wrap("get "+id, err)
+}
+
+// GetByTokenHash implements persistence.Store.
+func (s *Store) GetByTokenHash(_ context.Context, hash string) (persistence.Record, error) {
+	var rec persistence.Record
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		id := tx.Bucket(bucketToken).Get([]byte(hash))
+		if id == nil {
+			return persistence.ErrNotFound
+		}
+		var err error
+		rec, err = getRecord(tx, string(id))
+		return err
+	})
+	return rec, wrap("get by token hash", err)
+}
+
+// Put implements persistence.Store.
+func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion int64) (persistence.Record, error) {
+	rec.Version = expectedVersion + 1
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		old, err := getRecord(tx, rec.ID)
+		switch {
+		case errors.Is(err, persistence.ErrNotFound):
+			if expectedVersion != 0 {
+				return persistence.ErrConflict
+			}
+		case err != nil:
+			return err
+		case old.Version != expectedVersion:
+			return persistence.ErrConflict
+		default:
+			if err := unindex(tx, old); err != nil {
+				return err
+			}
+		}
+		tokens := tx.Bucket(bucketToken)
+		if rec.AccessToken != "" {
+			hash := []byte(persistence.TokenHash(rec.AccessToken))
+			if owner := tokens.Get(hash); owner != nil && string(owner) != rec.ID {
+				return persistence.ErrConflict
+			}
+			if err := tokens.Put(hash, []byte(rec.ID)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketOwner).Put(ownerKey(rec), []byte(rec.ID)); err != nil {
+			return err
+		}
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketWidgets).Put([]byte(rec.ID), data)
+	})
+	if err != nil {
+		return persistence.Record{}, wrap("put "+rec.ID, err)
+	}
+	return rec, nil
+}
+
+// Delete implements persistence.Store.
+func (s *Store) Delete(_ context.Context, id string, expectedVersion int64) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		old, err := getRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		if old.Version != expectedVersion {
+			return persistence.ErrConflict
+		}
+		if err := unindex(tx, old); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketWidgets).Delete([]byte(id))
+	})
+	return wrap("delete "+id, err)
+}
+
+// List implements persistence.Store: a reverse scan of the owner's index.
+func (s *Store) List(_ context.Context, q persistence.ListQuery) (persistence.Page, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > persistence.MaxPageSize {
+		limit = persistence.MaxPageSize
+	}
+	var after []byte
+	if q.After != "" {
+		var err error
+		if after, err = hex.DecodeString(q.After); err != nil || len(after) < 9 {
+			return persistence.Page{}, fmt.Errorf("bolt: list: %w", persistence.ErrInvalidCursor)
+		}
+	}
+	needle := strings.ToLower(q.TitleContains)
+	var page persistence.Page
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		prefix := ownerPrefix(q.UserID)
+		c := tx.Bucket(bucketOwner).Cursor()
+		start := append(append([]byte{}, prefix...), bytes.Repeat([]byte{0xff}, 9)...)
+		if after != nil {
+			start = append(append([]byte{}, prefix...), after...)
+		}
+		k, _ := c.Seek(start)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		var lastKey []byte
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			rec, err := getRecord(tx, string(tx.Bucket(bucketOwner).Get(k)))
+			if err != nil {
+				return err
+			}
+			if !matches(rec, q, needle) {
+				continue
+			}
+			if len(page.Records) == limit {
+				// One more match exists: the page is not the last.
+				page.Next = hex.EncodeToString(lastKey[len(prefix):])
+				return nil
+			}
+			page.Records = append(page.Records, rec)
+			lastKey = append(lastKey[:0], k...)
+		}
+		return nil
+	})
+	if err != nil {
+		return persistence.Page{}, wrap("list", err)
+	}
+	return page, nil
+}
+
+// Ping implements persistence.Store.
+func (s *Store) Ping(_ context.Context) error {
+	return wrap("ping", s.db.View(func(*bbolt.Tx) error { return nil }))
+}
+
+// Close implements persistence.Store.
+func (s *Store) Close() error {
+	return wrap("close", s.db.Close())
+}
+
+func matches(rec persistence.Record, q persistence.ListQuery, needle string) bool {
+	if q.Type != "" && rec.Type != q.Type {
+		return false
+	}
+	if q.Active != nil && rec.Active != *q.Active {
+		return false
+	}
+	return needle == "" || strings.Contains(strings.ToLower(rec.Title), needle)
+}
+
+func getRecord(tx *bbolt.Tx, id string) (persistence.Record, error) {
+	data := tx.Bucket(bucketWidgets).Get([]byte(id))
+	if data == nil {
+		return persistence.Record{}, persistence.ErrNotFound
+	}
+	var rec persistence.Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return persistence.Record{}, fmt.Errorf("decode %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+func unindex(tx *bbolt.Tx, old persistence.Record) error {
+	if old.AccessToken != "" {
+		if err := tx.Bucket(bucketToken).Delete([]byte(persistence.TokenHash(old.AccessToken))); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketOwner).Delete(ownerKey(old))
+}
+
+// ownerPrefix is length-prefixed so one user id can never be a prefix of another's keys.
+func ownerPrefix(userID string) []byte {
+	b := make([]byte, 2, 2+len(userID))
+	binary.BigEndian.PutUint16(b, uint16(len(userID)))
+	return append(b, userID...)
+}
+
+// ownerKey sorts an owner's widgets by creation time, then id.
+func ownerKey(rec persistence.Record) []byte {
+	k := ownerPrefix(rec.UserID)
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(rec.CreatedAt.UnixNano()))
+	k = append(k, ts[:]...)
+	k = append(k, 0)
+	return append(k, rec.ID...)
+}
+
+func wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bbolt.ErrDatabaseNotOpen):
+		return fmt.Errorf("bolt: %s: %w", op, persistence.ErrUnavailable)
+	default:
+		return fmt.Errorf("bolt: %s: %w", op, err)
+	}
+}
