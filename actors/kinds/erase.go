@@ -1,0 +1,151 @@
+package kinds
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Erase turns a typed Kind into a Definition.
+func Erase[C any, S any](k Kind[C, S]) Definition {
+	return erased[C, S]{k: k}
+}
+
+type erased[C any, S any] struct{ k Kind[C, S] }
+
+func (e erased[C, S]) Info() Info   { return e.k.Info() }
+func (e erased[C, S]) Type() string { return e.k.Info().Type }
+
+func (e erased[C, S]) DefaultConfig() json.RawMessage {
+	out, _ := json.Marshal(e.k.Defaults())
+	return out
+}
+
+func (e erased[C, S]) MergeConfig(base, patch json.RawMessage) (json.RawMessage, error) {
+	c := e.k.Defaults()
+	if len(base) > 0 {
+		if err := json.Unmarshal(base, &c); err != nil {
+			return nil, errorf(CodeCorruptState, "stored config: %v", err)
+		}
+	}
+	if len(patch) > 0 {
+		if err := DecodeStrict(patch, &c); err != nil {
+			return nil, InvalidConfig("config: %v", err)
+		}
+	}
+	if err := e.k.Validate(c); err != nil {
+		return nil, err
+	}
+	return json.Marshal(c)
+}
+
+func (e erased[C, S]) InitialState(config json.RawMessage, now time.Time) (json.RawMessage, error) {
+	c, err := e.config(config)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(e.k.Initial(c, now))
+}
+
+func (e erased[C, S]) Apply(config, state json.RawMessage, a Action, now time.Time) (json.RawMessage, error) {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return nil, err
+	}
+	next, err := e.k.Apply(c, s, a, now)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(next)
+}
+
+func (e erased[C, S]) Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, bool, error) {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return nil, false, err
+	}
+	next, changed := e.k.Settle(c, s, now)
+	if !changed {
+		return state, false, nil
+	}
+	out, err := json.Marshal(next)
+	return out, true, err
+}
+
+func (e erased[C, S]) Running(state json.RawMessage) bool {
+	var s S
+	if json.Unmarshal(state, &s) != nil {
+		return false
+	}
+	return e.k.Running(s)
+}
+
+func (e erased[C, S]) Reconfigure(old, next, state json.RawMessage, now time.Time) (json.RawMessage, error) {
+	oc, s, err := e.decode(old, state)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := e.config(next)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(e.k.Reconfigure(oc, nc, s, now))
+}
+
+func (e erased[C, S]) config(raw json.RawMessage) (C, error) {
+	c := e.k.Defaults()
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, errorf(CodeCorruptState, "stored config: %v", err)
+	}
+	return c, nil
+}
+
+func (e erased[C, S]) decode(config, state json.RawMessage) (C, S, error) {
+	var s S
+	c, err := e.config(config)
+	if err != nil {
+		return c, s, err
+	}
+	if err := json.Unmarshal(state, &s); err != nil {
+		return c, s, errorf(CodeCorruptState, "stored state: %v", err)
+	}
+	return c, s, nil
+}
+
+// DecodeStrict decodes one JSON value into v, refusing unknown fields,
+// wrong types and trailing data, with a message a client can act on.
+func DecodeStrict(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("field %q must be %s, not %s", typeErr.Field, typeName(typeErr.Type.Kind().String()), typeErr.Value)
+		}
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func typeName(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32":
+		return "an integer"
+	case "float64", "float32":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "struct", "map":
+		return "an object"
+	default:
+		return goKind
+	}
+}

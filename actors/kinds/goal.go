@@ -1,0 +1,120 @@
+package kinds
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// GoalConfig is the goal bar's config.
+type GoalConfig struct {
+	Title  string  `json:"title"`
+	Target float64 `json:"target"`
+	Unit   string  `json:"unit"`
+}
+
+// GoalState is the goal bar's state.
+type GoalState struct {
+	Current float64 `json:"current"`
+}
+
+// maxGoalValue keeps values exact in float64 and sane on screen.
+const maxGoalValue = 1e12
+
+// Goal is the goal bar kind.
+type Goal struct{}
+
+var _ Kind[GoalConfig, GoalState] = Goal{}
+
+// Info implements Kind.
+func (Goal) Info() Info {
+	return Info{
+		Type: "goal", Name: "Goal Bar", Description: "A progress bar toward a target, with title and unit.",
+		ConfigSchema: objectSchema([]string{"target"}, map[string]any{
+			"title":  stringSchema("Title", 200),
+			"target": numberSchema("Target", 0, maxGoalValue),
+			"unit":   stringSchema("Unit", 32),
+		}),
+		Actions: []ActionSpec{
+			{Name: "set", Label: "Set", PayloadSchema: objectSchema([]string{"value"}, map[string]any{
+				"value": numberSchema("Value", -maxGoalValue, maxGoalValue),
+			})},
+			{Name: "increment", Label: "Add", PayloadSchema: objectSchema([]string{"by"}, map[string]any{
+				"by": numberSchema("By", -maxGoalValue, maxGoalValue),
+			})},
+			{Name: "reset", Label: "Reset"},
+		},
+	}
+}
+
+// Defaults implements Kind.
+func (Goal) Defaults() GoalConfig { return GoalConfig{Title: "Goal", Target: 100} }
+
+// Validate implements Kind.
+func (Goal) Validate(c GoalConfig) error {
+	switch {
+	case !(c.Target > 0) || c.Target > maxGoalValue:
+		return InvalidConfig("target must be greater than 0 and at most %g", maxGoalValue)
+	case len([]rune(c.Title)) > 200:
+		return InvalidConfig("title must be at most 200 characters")
+	case len([]rune(c.Unit)) > 32:
+		return InvalidConfig("unit must be at most 32 characters")
+	}
+	return nil
+}
+
+// Initial implements Kind.
+func (Goal) Initial(GoalConfig, time.Time) GoalState { return GoalState{} }
+
+// Apply implements Kind.
+func (Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, error) {
+	switch strings.TrimSpace(a.Name) {
+	case "set":
+		var p struct {
+			Value *float64 `json:"value"`
+		}
+		if err := DecodeStrict(orEmpty(a.Payload), &p); err != nil {
+			return s, InvalidPayload("set: %v", err)
+		}
+		if p.Value == nil || !inRange(*p.Value) {
+			return s, InvalidPayload("set needs a number value between %g and %g", -maxGoalValue, maxGoalValue)
+		}
+		s.Current = *p.Value
+		return s, nil
+	case "increment":
+		var p struct {
+			By *float64 `json:"by"`
+		}
+		if err := DecodeStrict(orEmpty(a.Payload), &p); err != nil {
+			return s, InvalidPayload("increment: %v", err)
+		}
+		if p.By == nil || !inRange(*p.By) {
+			return s, InvalidPayload("increment needs a number by between %g and %g", -maxGoalValue, maxGoalValue)
+		}
+		if !inRange(s.Current + *p.By) {
+			return s, Rejected("the result would be out of range")
+		}
+		s.Current += *p.By
+		return s, nil
+	case "reset":
+		if err := noPayload(a); err != nil {
+			return s, err
+		}
+		return GoalState{}, nil
+	default:
+		return s, UnknownAction("goal", a.Name)
+	}
+}
+
+// Settle implements Kind: a goal never changes by itself.
+func (Goal) Settle(_ GoalConfig, s GoalState, _ time.Time) (GoalState, bool) { return s, false }
+
+// Running implements Kind.
+func (Goal) Running(GoalState) bool { return false }
+
+// Reconfigure implements Kind: progress survives a new target.
+func (Goal) Reconfigure(_, _ GoalConfig, s GoalState, _ time.Time) GoalState { return s }
+
+func inRange(v float64) bool {
+	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= maxGoalValue
+}
