@@ -1,0 +1,138 @@
+package actors
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
+	"github.com/streamwidgets/streamwidgets/persistence"
+)
+
+// Client calls widget grains wherever in the cluster they are active.
+type Client struct {
+	cluster *cluster.Cluster
+	timeout time.Duration
+}
+
+// NewClient returns a client whose calls wait at most timeout (default 5s).
+func NewClient(c *cluster.Cluster, timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	return &Client{cluster: c, timeout: timeout}
+}
+
+// UserCaller is a caller with full access to its own widgets.
+func UserCaller(userID string) *widgetpb.Caller { return &widgetpb.Caller{UserId: userID} }
+
+// TokenCaller is a read-only caller holding one widget's access token.
+func TokenCaller(token string) *widgetpb.Caller {
+	return &widgetpb.Caller{TokenHash: persistence.TokenHash(token)}
+}
+
+// CreateInput is what a client may choose when creating a widget.
+type CreateInput struct {
+	Title  string
+	Type   string
+	Config json.RawMessage
+	Active bool
+}
+
+// UpdateInput holds the fields a client sent; nil means unchanged.
+type UpdateInput struct {
+	Title  *string
+	Config json.RawMessage
+	Active *bool
+}
+
+// Create asks grain id to create its widget.
+func (c *Client) Create(ctx context.Context, caller *widgetpb.Caller, id string, in CreateInput) (persistence.Record, error) {
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Create(&widgetpb.CreateRequest{Caller: caller, Title: in.Title, Type: in.Type, ConfigJson: in.Config, Active: in.Active}, opts...)
+	})
+}
+
+// Get returns the widget if caller may see it.
+func (c *Client) Get(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Get(&widgetpb.GetRequest{Caller: caller}, opts...)
+	})
+}
+
+// Update changes title, config or active.
+func (c *Client) Update(ctx context.Context, caller *widgetpb.Caller, id string, in UpdateInput) (persistence.Record, error) {
+	req := &widgetpb.UpdateRequest{Caller: caller, ConfigJson: in.Config}
+	if in.Title != nil {
+		req.Title, req.HasTitle = *in.Title, true
+	}
+	if in.Active != nil {
+		req.Active, req.HasActive = *in.Active, true
+	}
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Update(req, opts...)
+	})
+}
+
+// Delete removes the widget and returns it as it was.
+func (c *Client) Delete(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Delete(&widgetpb.DeleteRequest{Caller: caller}, opts...)
+	})
+}
+
+// RegenerateToken replaces the widget's access token.
+func (c *Client) RegenerateToken(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.RegenerateToken(&widgetpb.RegenerateTokenRequest{Caller: caller}, opts...)
+	})
+}
+
+// Act applies an action to the widget's state.
+func (c *Client) Act(ctx context.Context, caller *widgetpb.Caller, id, action string, payload json.RawMessage) (persistence.Record, error) {
+	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Act(&widgetpb.ActionRequest{Caller: caller, Action: action, PayloadJson: payload}, opts...)
+	})
+}
+
+type grainCall func(*widgetpb.WidgetGrainClient, []cluster.GrainCallOption) (*widgetpb.WidgetReply, error)
+
+func (c *Client) call(ctx context.Context, id string, do grainCall) (persistence.Record, error) {
+	if !ValidID(id) {
+		return persistence.Record{}, notFound()
+	}
+	timeout := c.timeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = time.Until(dl)
+	}
+	if timeout <= 0 {
+		return persistence.Record{}, &Error{Code: CodeUnavailable, Message: "request deadline passed"}
+	}
+	// Options go to plain requests only: on futures they mutate a library global.
+	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), []cluster.GrainCallOption{cluster.WithTimeout(timeout)})
+	if err != nil {
+		return persistence.Record{}, fromGrainError(err)
+	}
+	var rec persistence.Record
+	if err := json.Unmarshal(reply.GetRecordJson(), &rec); err != nil {
+		return persistence.Record{}, fmt.Errorf("widget %s: decode reply: %w", id, err)
+	}
+	return rec, nil
+}
+
+// ValidID reports whether id can name a widget: 1-64 URL-safe characters.
+// Checked before any grain is activated, so junk ids cost nothing.
+func ValidID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
