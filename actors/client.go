@@ -47,6 +47,9 @@ type UpdateInput struct {
 	Title  *string
 	Config json.RawMessage
 	Active *bool
+	// ExpectedVersion, when not 0, fails the update with a conflict if the
+	// widget is at another version.
+	ExpectedVersion int64
 }
 
 // Create asks grain id to create its widget.
@@ -65,7 +68,7 @@ func (c *Client) Get(ctx context.Context, caller *widgetpb.Caller, id string) (p
 
 // Update changes title, config or active.
 func (c *Client) Update(ctx context.Context, caller *widgetpb.Caller, id string, in UpdateInput) (persistence.Record, error) {
-	req := &widgetpb.UpdateRequest{Caller: caller, ConfigJson: in.Config}
+	req := &widgetpb.UpdateRequest{Caller: caller, ConfigJson: in.Config, ExpectedVersion: in.ExpectedVersion}
 	if in.Title != nil {
 		req.Title, req.HasTitle = *in.Title, true
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -143,6 +144,9 @@ func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*
 func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
 	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
+		if v := req.GetExpectedVersion(); v != 0 && v != rec.Version {
+			return rec, &Error{Code: CodeConflict, Message: "the widget changed since you read it (version " + strconv.FormatInt(rec.Version, 10) + "); reload and try again"}
+		}
 		if req.GetHasTitle() {
 			title, err := cleanTitle(req.GetTitle(), "")
 			if err != nil {

@@ -1,0 +1,193 @@
+// Package app wires one streamwidgets node: store, actor system and cluster
+// member, sign-in and the HTTP API. main and the end-to-end tests both use it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/actors/kinds"
+	"github.com/streamwidgets/streamwidgets/cluster/member"
+	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/persistence/bolt"
+	"github.com/streamwidgets/streamwidgets/transport/auth"
+	"github.com/streamwidgets/streamwidgets/transport/httpapi"
+)
+
+// Config is everything a node needs. Zero values mean the defaults in the comments.
+type Config struct {
+	// Addr is where the HTTP API listens. Default 127.0.0.1:8080.
+	Addr string
+	// DataDir holds the embedded store and the self-hosted issuer's key. Default ./data.
+	DataDir string
+	// LocalIssuer trusts tokens minted by `streamwidgets token`. Default on (see DisableLocalIssuer).
+	DisableLocalIssuer bool
+	// OIDC, when Issuer is set, trusts a production issuer such as Cognito.
+	OIDC auth.OIDCConfig
+	// CursorSecret signs list cursors; nodes behind one load balancer must
+	// share it. Default: a secret created in the data dir.
+	CursorSecret string
+	// Cluster configures the actor cluster member.
+	Cluster member.Config
+	// IdleTimeout passivates unused widget grains. Default 5m.
+	IdleTimeout time.Duration
+	// HTTP tunes the REST API.
+	HTTP httpapi.Config
+	// Clock overrides time.Now (tests).
+	Clock func() time.Time
+}
+
+// App is a running node.
+type App struct {
+	cfg    Config
+	log    *zap.Logger
+	store  persistence.Store
+	member *member.Member
+	http   *fiber.App
+	ln     net.Listener
+	Issuer *auth.LocalIssuer
+}
+
+// New opens the store, starts the cluster member and builds the API. It does
+// not listen yet; call Start.
+func New(cfg Config, log *zap.Logger) (*App, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "./data"
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("app: data dir: %w", err)
+	}
+	a := &App{cfg: cfg, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			a.close()
+		}
+	}()
+	verifier, jwks, err := a.signIn()
+	if err != nil {
+		return nil, err
+	}
+	cursorKey, err := loadCursorKey(cfg.DataDir, cfg.CursorSecret)
+	if err != nil {
+		return nil, err
+	}
+	if a.store, err = bolt.Open(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	registry := kinds.Default()
+	a.member, err = member.Start(cfg.Cluster, actors.Deps{
+		Store: a.store, Kinds: registry, Clock: cfg.Clock, IdleTimeout: cfg.IdleTimeout,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "streamwidgets_widget_grains_active", Help: "Widget grains active on this node."},
+			func() float64 { return float64(a.member.Cluster.GetClusterKind("Widget").Count()) }))
+	a.http, err = httpapi.New(cfg.HTTP, httpapi.Deps{
+		Widgets: a.member.Widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
+		CursorKey: cursorKey, Logger: log, Ready: a.member.Ready, Metrics: reg, Clock: cfg.Clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	ok = true
+	return a, nil
+}
+
+// signIn builds the verifier from the self-hosted issuer and/or OIDC.
+func (a *App) signIn() (*auth.Verifier, []byte, error) {
+	var trusted []auth.Trusted
+	var jwks []byte
+	if !a.cfg.DisableLocalIssuer {
+		iss, err := auth.LoadOrCreateLocalIssuer(a.cfg.DataDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("app: %w", err)
+		}
+		t, err := iss.Trust()
+		if err != nil {
+			return nil, nil, fmt.Errorf("app: %w", err)
+		}
+		a.Issuer, jwks, trusted = iss, iss.JWKS(), append(trusted, t)
+	}
+	if a.cfg.OIDC.Issuer != "" {
+		t, err := auth.NewTrustedOIDC(context.Background(), a.cfg.OIDC)
+		if err != nil {
+			return nil, nil, fmt.Errorf("app: %w", err)
+		}
+		trusted = append(trusted, t)
+	}
+	v, err := auth.NewVerifier(trusted...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("app: sign-in: %w (enable the local issuer or configure OIDC)", err)
+	}
+	return v, jwks, nil
+}
+
+// Start listens on the configured address and serves in the background.
+func (a *App) Start() error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("app: listen %s: %w", a.cfg.Addr, err)
+	}
+	a.ln = ln
+	go func() {
+		if err := a.http.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			a.log.Error("http server stopped", zap.Error(err))
+		}
+	}()
+	a.log.Info("serving", zap.String("addr", ln.Addr().String()), zap.String("data", a.cfg.DataDir))
+	return nil
+}
+
+// Addr is the address the API listens on (useful with port 0).
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Shutdown stops accepting requests, lets in-flight ones finish, stops every
+// grain (their state is already persisted: grains persist before they reply)
+// and closes the store, within ctx's deadline.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.http != nil {
+		if err := a.http.ShutdownWithContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http: %w", err))
+		}
+	}
+	done := make(chan struct{})
+	go func() { a.close(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("cluster shutdown: %w", ctx.Err()))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *App) close() {
+	if a.member != nil {
+		a.member.Stop()
+		a.member = nil
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+		a.store = nil
+	}
+}

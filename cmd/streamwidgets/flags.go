@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/transport/auth"
+)
+
+type serveOpts struct {
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+// parseServe reads serve's flags, then STREAMWIDGETS_* variables for flags not
+// given, and reports every invalid value at once.
+func parseServe(args []string) (app.Config, serveOpts, error) {
+	var cfg app.Config
+	var opts serveOpts
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address")
+	fs.StringVar(&cfg.DataDir, "data", "./data", "data directory (embedded store, signing keys)")
+	fs.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long SIGTERM waits for a clean stop")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "passivate widget grains unused this long")
+	fs.IntVar(&cfg.HTTP.BodyLimit, "body-limit", 64<<10, "largest request body in bytes")
+	fs.IntVar(&cfg.HTTP.CreatesPerMinute, "creates-per-minute", 30, "widgets one user may create per minute")
+	localIssuer := fs.Bool("local-issuer", true, "trust tokens minted by \"streamwidgets token\" (self-hosted sign-in)")
+	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "production OIDC issuer URL, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID")
+	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
+	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", "", "required audience / Cognito app client id")
+	fs.StringVar(&cfg.OIDC.TokenUse, "oidc-token-use", "", `Cognito token_use to require: "id" or "access"`)
+	fs.StringVar(&cfg.CursorSecret, "cursor-secret", "", "secret (>= 32 chars) that signs list cursors; share it across nodes (default: generated in the data dir)")
+	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
+	fs.StringVar(&cfg.Cluster.Host, "cluster-host", "127.0.0.1", "cluster remote host")
+	fs.IntVar(&cfg.Cluster.Port, "cluster-port", 0, "cluster remote port (0: any free port)")
+	fs.StringVar(&cfg.Cluster.Provider, "cluster-provider", "single", "cluster membership provider: single")
+	if err := parseWithEnv(fs, args); err != nil {
+		return cfg, opts, err
+	}
+	cfg.DisableLocalIssuer = !*localIssuer
+	var errs []error
+	if _, err := zapcore.ParseLevel(opts.logLevel); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level: %w", err))
+	}
+	if opts.shutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if cfg.IdleTimeout < time.Second {
+		errs = append(errs, errors.New("--idle-timeout must be at least 1s"))
+	}
+	if cfg.HTTP.BodyLimit < 1024 {
+		errs = append(errs, errors.New("--body-limit must be at least 1024"))
+	}
+	if cfg.HTTP.CreatesPerMinute < 1 {
+		errs = append(errs, errors.New("--creates-per-minute must be at least 1"))
+	}
+	if cfg.OIDC.Issuer != "" && cfg.OIDC.Audience == "" {
+		errs = append(errs, errors.New("--oidc-audience is required with --oidc-issuer"))
+	}
+	if cfg.DisableLocalIssuer && cfg.OIDC.Issuer == "" {
+		errs = append(errs, errors.New("no sign-in: keep --local-issuer or set --oidc-issuer"))
+	}
+	if cfg.CursorSecret != "" && len(cfg.CursorSecret) < 32 {
+		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
+	}
+	return cfg, opts, errors.Join(errs...)
+}
+
+// token prints a user JWT signed by the data dir's self-hosted issuer.
+func token(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data directory of the server that will accept the token")
+	user := fs.String("user", "", "user id (the token's subject); required")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
+	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if *user == "" {
+		return errors.New("--user is required")
+	}
+	if *ttl <= 0 || *ttl > 365*24*time.Hour {
+		return errors.New("--ttl must be between 1s and 8760h")
+	}
+	iss, err := auth.LoadOrCreateLocalIssuer(*data)
+	if err != nil {
+		return err
+	}
+	tok, err := iss.Mint(*user, *ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, tok)
+	return err
+}
+
+// parseWithEnv parses args, then fills every flag not given on the command
+// line from STREAMWIDGETS_<NAME> (dashes become underscores).
+func parseWithEnv(fs *flag.FlagSet, args []string) error {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s (each flag also reads STREAMWIDGETS_<FLAG>):\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "STREAMWIDGETS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !given[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.Sampling = nil
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	return cfg.Build()
+}

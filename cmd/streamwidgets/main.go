@@ -1,0 +1,90 @@
+// Command streamwidgets runs the stream widgets service.
+//
+//	streamwidgets serve [flags]   run a node (see `streamwidgets serve --help`)
+//	streamwidgets token [flags]   print a signed user token for the self-hosted issuer
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+)
+
+const usage = `streamwidgets runs live-stream overlay widgets.
+
+Commands:
+  serve   run a node (default: single node, embedded store in ./data, local sign-in)
+  token   print a user token signed by the node's self-hosted issuer
+
+Run "streamwidgets COMMAND --help" for a command's flags. Every flag can also
+be set as an environment variable STREAMWIDGETS_<FLAG>, e.g. STREAMWIDGETS_ADDR.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "token":
+		err = token(os.Args[2:], os.Stdout)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "streamwidgets:", err)
+		os.Exit(1)
+	}
+}
+
+func serve(args []string) error {
+	cfg, opts, err := parseServe(args)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(opts.logLevel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	a, err := app.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(); err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+	if a.Issuer != nil {
+		fmt.Fprintf(os.Stderr, "streamwidgets is up at http://%s — get a sign-in token with: streamwidgets token --data %s --user YOUR_NAME\n", a.Addr(), cfg.DataDir)
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	sig := <-stop
+	log.Info("shutting down", zap.String("signal", sig.String()))
+	ctx, cancel := context.WithTimeout(context.Background(), opts.shutdownTimeout)
+	defer cancel()
+	start := time.Now()
+	err = a.Shutdown(ctx)
+	log.Info("stopped", zap.Duration("took", time.Since(start)), zap.Error(err))
+	return err
+}

@@ -1,0 +1,114 @@
+// Package httpapi is the REST API (Fiber): the widget records routes of the
+// widgets plan, health, metrics, JWKS and the OpenAPI document. Handlers hold
+// no widget state: reads of lists go to the store, everything else to grains.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/actors/kinds"
+	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/transport/auth"
+)
+
+// Config tunes the API. Zero values mean the defaults in the comments.
+type Config struct {
+	// BodyLimit is the largest request body in bytes. Default 64 KiB.
+	BodyLimit int
+	// CreatesPerMinute is each user's create budget. Default 30.
+	CreatesPerMinute int
+	// RequestTimeout bounds each request's grain and store calls. Default 10s.
+	RequestTimeout time.Duration
+}
+
+// Deps are the services the API calls.
+type Deps struct {
+	Widgets  *actors.Client
+	Store    persistence.Store
+	Kinds    *kinds.Registry
+	Verifier *auth.Verifier
+	// JWKS, when set, is served at /.well-known/jwks.json (self-hosted issuer).
+	JWKS json.RawMessage
+	// CursorKey signs list cursors; nodes behind one load balancer share it.
+	CursorKey []byte
+	Logger    *zap.Logger
+	// Ready reports whether the node can serve (store open, cluster joined).
+	Ready func() error
+	// Metrics is where the API registers its collectors and what /metrics serves.
+	Metrics *prometheus.Registry
+	Clock   func() time.Time
+}
+
+// New builds the Fiber app with every route.
+func New(cfg Config, d Deps) (*fiber.App, error) {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 64 << 10
+	}
+	if cfg.CreatesPerMinute <= 0 {
+		cfg.CreatesPerMinute = 30
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = zap.NewNop()
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	if len(d.CursorKey) < 16 {
+		return nil, errors.New("httpapi: cursor key must be at least 16 bytes")
+	}
+	log := d.Logger.Named("http")
+	app := fiber.New(fiber.Config{
+		AppName:               "streamwidgets",
+		BodyLimit:             cfg.BodyLimit,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          errorHandler(log),
+	})
+	m, err := newMetrics(d.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	app.Use(requestContext(log, m))
+	registerOps(app, d)
+	h := &handlers{d: d, cfg: cfg, cursors: cursorSigner{key: d.CursorKey}}
+	h.register(app, cfg)
+	return app, nil
+}
+
+// errorHandler answers every error Fiber or a handler returns in the one
+// error shape, and logs unexpected ones without request bodies.
+func errorHandler(log *zap.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			switch fe.Code {
+			case fiber.StatusRequestEntityTooLarge:
+				return writeError(c, fe.Code, CodeTooLarge, "request body is over the size limit")
+			case fiber.StatusNotFound:
+				return writeError(c, fe.Code, CodeNotFound, "no such route")
+			case fiber.StatusMethodNotAllowed:
+				return writeError(c, fe.Code, CodeNotImplemented, "method not allowed on this route")
+			default:
+				if fe.Code < 500 {
+					return writeError(c, fe.Code, CodeInvalidQuery, fe.Message)
+				}
+			}
+		}
+		log.Error("request failed", zap.String("request_id", requestID(c)), zap.String("path", c.Path()), zap.Error(err))
+		return writeError(c, fiber.StatusInternalServerError, CodeInternal, "internal error; the request id is "+requestID(c))
+	}
+}
