@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary builds the real command once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "streamwidgets")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	base string
+}
+
+func startServe(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, out: out}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return p
+}
+
+func (p *proc) waitReady(t *testing.T, addr string) {
+	t.Helper()
+	p.base = "http://" + addr
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if r, err := http.Get(p.base + "/readyz"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server not ready; output:\n%s", p.out)
+}
+
+// stop sends SIGTERM and returns how long the process took to exit.
+func (p *proc) stop(t *testing.T) time.Duration {
+	t.Helper()
+	start := time.Now()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.out)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("still running 15s after SIGTERM")
+	}
+	return time.Since(start)
+}
+
+func request(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestServeTokenRestartAndSigterm(t *testing.T) {
+	bin := binary(t)
+	data := filepath.Join(t.TempDir(), "data")
+	addr := freeAddr(t)
+	p := startServe(t, bin, nil, "--addr", addr, "--data", data)
+	p.waitReady(t, addr)
+
+	tok, err := exec.Command(bin, "token", "--data", data, "--user", "alice", "--ttl", "1h").Output()
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	token := strings.TrimSpace(string(tok))
+	status, created := request(t, "POST", p.base+"/records/stream_widgets", token, `{"type":"goal","title":"Subs","config":{"target":50}}`)
+	if status != 201 {
+		t.Fatalf("create with a CLI token: %d %v", status, created)
+	}
+	id := created["data"].(map[string]any)["id"].(string)
+	if took := p.stop(t); took > 10*time.Second {
+		t.Fatalf("SIGTERM took %v, want < 10s", took)
+	}
+
+	// Restart on the same data dir, address from the environment this time.
+	addr2 := freeAddr(t)
+	p2 := startServe(t, bin, []string{"STREAMWIDGETS_ADDR=" + addr2, "STREAMWIDGETS_DATA=" + data})
+	p2.waitReady(t, addr2)
+	status, got := request(t, "GET", p2.base+"/records/stream_widgets/"+id, token, "")
+	if status != 200 || got["data"].(map[string]any)["title"] != "Subs" {
+		t.Fatalf("after restart with the same token: %d %v", status, got)
+	}
+	p2.stop(t)
+	if strings.Contains(p.out.String()+p2.out.String(), token) {
+		t.Fatal("the server printed the user token")
+	}
+}
+
+func TestHelpDocumentsEveryFlagAndBadConfigIsReportedAtOnce(t *testing.T) {
+	bin := binary(t)
+	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
+	for _, want := range []string{"-addr", `(default "127.0.0.1:8080")`, "-data", `(default "./data")`, "STREAMWIDGETS_"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("serve --help lacks %q:\n%s", want, out)
+		}
+	}
+	cmd := exec.Command(bin, "serve", "--idle-timeout", "1ms", "--body-limit", "10", "--oidc-issuer", "https://x")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("invalid config started a server")
+	}
+	for _, want := range []string{"--idle-timeout", "--body-limit", "--oidc-audience"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("error output does not mention %s (all errors must be reported at once):\n%s", want, out)
+		}
+	}
+	out, err = exec.Command(bin, "token", "--data", t.TempDir()).CombinedOutput()
+	if err == nil || !bytes.Contains(out, []byte("--user")) {
+		t.Fatalf("token without --user: %v %s", err, out)
+	}
+}
