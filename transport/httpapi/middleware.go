@@ -83,5 +83,3 @@ func (h *handlers) authenticate(c *fiber.Ctx) error {
 
 // createLimitKey keys the create rate limit by user, not by IP (many streamers share NATs).
 func createLimitKey(c *fiber.Ctx) string { return "u:" + userID(c) }
-
-

@@ -29,7 +29,7 @@ func TestEveryRouteRefusesForeignersAndWidgetTokens(t *testing.T) {
 		{"GET", "/records/stream_widgets/" + id, "", 200, 404},
 		{"PUT", "/records/stream_widgets/" + id, `{"title":"renamed"}`, 200, 404},
 		{"POST", "/records/stream_widgets/" + id + "/regenerate_token", "", 200, 404},
-		{"GET", "/records/stream_widgets/many?id=" + id, "", 200, 200},   // foreign ids are just absent
+		{"GET", "/records/stream_widgets/many?id=" + id, "", 200, 200},  // foreign ids are just absent
 		{"GET", "/records/stream_widgets/type/countdown", "", 200, 200}, // scoped list
 		{"GET", "/records/stream_widgets", "", 200, 200},                // scoped list
 		{"POST", "/records/stream_widgets", countdownBody, 201, 201},    // creates the caller's own
