@@ -32,6 +32,16 @@ type Deps struct {
 	TickInterval time.Duration
 	// NewToken makes widget access tokens; default 256 random bits, base64url.
 	NewToken func() (string, error)
+	// MaxBroadcastRate caps state broadcasts per widget per second; default 10.
+	MaxBroadcastRate float64
+	// ActionsPerSecond and ActionBurst are each widget's action budget
+	// (token bucket); defaults 20 and 40.
+	ActionsPerSecond float64
+	ActionBurst      int
+	// MaxSubscribers caps viewers of one widget; default 1000.
+	MaxSubscribers int
+
+	minBroadcastGap time.Duration
 }
 
 var depsExtensionID = extensions.NextExtensionID()
@@ -59,6 +69,19 @@ func Install(system *actor.ActorSystem, d Deps) *Deps {
 	}
 	if d.TickInterval <= 0 {
 		d.TickInterval = time.Second
+	}
+	if d.MaxBroadcastRate <= 0 {
+		d.MaxBroadcastRate = 10
+	}
+	d.minBroadcastGap = time.Duration(float64(time.Second) / d.MaxBroadcastRate)
+	if d.ActionsPerSecond <= 0 {
+		d.ActionsPerSecond = 20
+	}
+	if d.ActionBurst <= 0 {
+		d.ActionBurst = 40
+	}
+	if d.MaxSubscribers <= 0 {
+		d.MaxSubscribers = 1000
 	}
 	if d.NewToken == nil {
 		d.NewToken = NewAccessToken

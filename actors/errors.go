@@ -22,6 +22,9 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeTooLarge         = "too_large"
 	CodeInternal         = "internal"
+	CodeRateLimited      = "rate_limited"
+	// CodeTooManySubscribers: a widget has MaxSubscribers viewers already.
+	CodeTooManySubscribers = "too_many_subscribers"
 )
 
 // Error is a grain call failure with a stable, client-facing code.

@@ -15,6 +15,7 @@ import (
 	"github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/scheduler"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
 
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
 	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
@@ -25,7 +26,8 @@ import (
 // receive timeout is off (0): it would passivate a grain whose timer runs; the
 // grain passivates itself instead (see idleCheck).
 func NewWidgetKind() *cluster.Kind {
-	return widgetpb.NewWidgetKind(func() widgetpb.Widget { return &widgetGrain{} }, 0)
+	return widgetpb.NewWidgetKind(func() widgetpb.Widget { return &widgetGrain{} }, 0,
+		actor.WithReceiverMiddleware(forwardTerminated))
 }
 
 // widgetGrain alone owns one widget: its record, config, state and timers.
@@ -43,6 +45,13 @@ type widgetGrain struct {
 	timers   *scheduler.TimerScheduler
 	stopIdle scheduler.CancelFunc
 	stopTick scheduler.CancelFunc
+	ctx      cluster.GrainContext
+
+	subs           map[string]subscriber // key: pidKey
+	lastBroadcast  time.Time
+	statePending   bool
+	flushScheduled bool
+	actions        *rate.Limiter
 }
 
 // idleCheck and tick are local messages from the grain's own timers.
@@ -55,6 +64,9 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.deps = depsOf(ctx.ActorSystem())
 	g.id = ctx.Identity()
 	g.self = ctx.Self()
+	g.ctx = ctx
+	g.subs = map[string]subscriber{}
+	g.actions = rate.NewLimiter(rate.Limit(g.deps.ActionsPerSecond), g.deps.ActionBurst)
 	g.log = g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
 	g.lastUsed = time.Now()
 	jitter := time.Duration(rand.Int64N(int64(g.deps.IdleTimeout)/5 + 1))
@@ -75,9 +87,9 @@ func (g *widgetGrain) Terminate(cluster.GrainContext) {
 }
 
 func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
-	switch ctx.Message().(type) {
+	switch msg := ctx.Message().(type) {
 	case idleCheck:
-		if g.rec != nil && g.running() {
+		if len(g.subs) > 0 || (g.rec != nil && g.running()) {
 			return
 		}
 		if time.Since(g.lastUsed) >= g.idleFor {
@@ -85,6 +97,14 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 		}
 	case tick:
 		g.onTick()
+	case flushState:
+		if g.statePending {
+			g.flushPending()
+		} else {
+			g.flushScheduled = false
+		}
+	case subscriberGone:
+		delete(g.subs, pidKey(msg.pid))
 	}
 }
 
@@ -193,6 +213,9 @@ func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx 
 func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
 	action := kinds.Action{Name: req.GetAction(), Payload: req.GetPayloadJson()}
+	if !g.actions.Allow() {
+		return nil, grainError(&Error{Code: CodeRateLimited, Message: "too many actions on this widget; slow down"})
+	}
 	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
 		state, err := def.Apply(rec.Config, rec.State, action, now)
 		rec.State = state
@@ -221,6 +244,7 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 	}
 	g.rec = nil
 	g.stopTicking()
+	g.publishDeleted(rec)
 	g.log.Info("widget deleted")
 	ctx.Poison(ctx.Self())
 	return g.reply(rec, req.GetCaller())
@@ -307,6 +331,9 @@ func (g *widgetGrain) onTick() {
 		g.log.Warn("timer settle failed; retrying next tick", zap.Error(err))
 	}
 	g.syncTicker()
+	if g.rec != nil && g.running() {
+		g.publishState() // a running timer's tick: viewers re-sync to the server clock
+	}
 }
 
 func (g *widgetGrain) running() bool {

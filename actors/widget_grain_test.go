@@ -28,13 +28,17 @@ type node struct {
 	clock *actortest.Clock
 }
 
-func startNode(t *testing.T, dir string, clock *actortest.Clock, idle time.Duration) *node {
+func startNode(t *testing.T, dir string, clock *actortest.Clock, idle time.Duration, mutate ...func(*actors.Deps)) *node {
 	t.Helper()
 	store, err := bolt.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := member.Start(member.Config{}, actors.Deps{Store: store, Clock: clock.Now, IdleTimeout: idle, TickInterval: 50 * time.Millisecond}, zap.NewNop())
+	deps := actors.Deps{Store: store, Clock: clock.Now, IdleTimeout: idle, TickInterval: 50 * time.Millisecond}
+	for _, m := range mutate {
+		m(&deps)
+	}
+	m, err := member.Start(member.Config{}, deps, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +168,7 @@ func TestRunningCountdownFinishesAndIsPersistedWithoutAReader(t *testing.T) {
 }
 
 func TestConcurrentActionsAreNeverLost(t *testing.T) {
-	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) { d.ActionBurst = 1000 })
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Config: json.RawMessage(`{"target":1000}`)}); err != nil {
 		t.Fatal(err)
@@ -262,5 +266,36 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool, what string) {
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestActionFloodIsLimitedPerWidget(t *testing.T) {
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
+		d.ActionsPerSecond, d.ActionBurst = 1, 5
+	})
+	alice := actors.UserCaller("alice")
+	for _, id := range []string{"g1", "g2"} {
+		if _, err := n.w.Create(ctx, alice, id, actors.CreateInput{Type: "goal"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	limited := 0
+	for i := 0; i < 10; i++ {
+		_, err := n.w.Act(ctx, alice, "g1", "increment", json.RawMessage(`{"by":1}`))
+		if e := new(actors.Error); errors.As(err, &e) && e.Code == actors.CodeRateLimited {
+			limited++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if limited < 4 {
+		t.Fatalf("%d of 10 rapid actions were limited, want at least 4 (burst 5)", limited)
+	}
+	rec, _ := n.store.Get(ctx, "g1")
+	if want := fmt.Sprintf(`{"current":%d}`, 10-limited); string(rec.State) != want {
+		t.Fatalf("state %s, want %s: limited actions must change nothing", rec.State, want)
+	}
+	if _, err := n.w.Act(ctx, alice, "g2", "increment", json.RawMessage(`{"by":1}`)); err != nil {
+		t.Fatalf("another widget's budget was spent: %v", err)
 	}
 }

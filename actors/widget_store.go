@@ -57,8 +57,13 @@ func (g *widgetGrain) save(rec persistence.Record, expected int64) (persistence.
 	if err != nil {
 		return rec, storeError(err)
 	}
+	var old persistence.Record
+	if g.rec != nil {
+		old = *g.rec
+	}
 	g.rec = &saved
 	g.syncTicker()
+	g.publishChanges(old, saved)
 	return saved, nil
 }
 

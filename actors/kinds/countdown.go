@@ -165,6 +165,15 @@ func (k Countdown) Reconfigure(old, next CountdownConfig, s CountdownState, now 
 	return s
 }
 
+// View implements Kind: a running countdown as of now, so a viewer that
+// renders duration_left - (now - last_tick_timestamp) sees the same second.
+func (Countdown) View(_ CountdownConfig, s CountdownState, now time.Time) CountdownState {
+	if s.Enabled {
+		s.DurationLeft, s.LastTickTimestamp = s.Remaining(now), now.UTC()
+	}
+	return s
+}
+
 func pauseAt(s CountdownState, now time.Time) CountdownState {
 	if !s.Enabled {
 		return s

@@ -147,3 +147,16 @@ func TestCountdownConfigValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestCountdownViewIsEquivalentToTheStoredState(t *testing.T) {
+	s := CountdownState{DurationLeft: 300, Enabled: true, LastTickTimestamp: t0}
+	v := Countdown{}.View(CountdownConfig{}, s, at(12.5))
+	if v.DurationLeft != 287.5 || !v.LastTickTimestamp.Equal(at(12.5)) {
+		t.Fatalf("view = %+v", v)
+	}
+	for _, later := range []float64{12.5, 20, 299} {
+		if s.Remaining(at(later)) != v.Remaining(at(later)) {
+			t.Fatalf("view and stored state disagree at %vs", later)
+		}
+	}
+}

@@ -95,6 +95,14 @@ func (e erased[C, S]) Reconfigure(old, next, state json.RawMessage, now time.Tim
 	return json.Marshal(e.k.Reconfigure(oc, nc, s, now))
 }
 
+func (e erased[C, S]) View(config, state json.RawMessage, now time.Time) (json.RawMessage, error) {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(e.k.View(c, s, now))
+}
+
 func (e erased[C, S]) config(raw json.RawMessage) (C, error) {
 	c := e.k.Defaults()
 	if err := json.Unmarshal(raw, &c); err != nil {

@@ -115,6 +115,9 @@ func (Goal) Running(GoalState) bool { return false }
 // Reconfigure implements Kind: progress survives a new target.
 func (Goal) Reconfigure(_, _ GoalConfig, s GoalState, _ time.Time) GoalState { return s }
 
+// View implements Kind.
+func (Goal) View(_ GoalConfig, s GoalState, _ time.Time) GoalState { return s }
+
 func inRange(v float64) bool {
 	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= maxGoalValue
 }

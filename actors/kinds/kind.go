@@ -47,6 +47,9 @@ type Kind[C any, S any] interface {
 	Running(s S) bool
 	// Reconfigure adapts the state to a new config.
 	Reconfigure(old, next C, s S, now time.Time) S
+	// View is the state as seen at now, for pushing to viewers (a running
+	// countdown's time left now). It is equivalent to s, never persisted.
+	View(c C, s S, now time.Time) S
 }
 
 // Definition is a Kind with its types erased to JSON, as the registry and the
@@ -63,4 +66,5 @@ type Definition interface {
 	Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, bool, error)
 	Running(state json.RawMessage) bool
 	Reconfigure(old, next, state json.RawMessage, now time.Time) (json.RawMessage, error)
+	View(config, state json.RawMessage, now time.Time) (json.RawMessage, error)
 }

@@ -11,7 +11,10 @@ export PATH="$GOBIN:$PATH"
 command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler" >&2; exit 1; }
 go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.33.0
 go install github.com/asynkron/protoactor-go/protobuf/protoc-gen-go-grain@$PROTOACTOR
-protoc -I cluster/proto \
+ACTOR_ROOT=$(go list -m -f '{{.Dir}}' github.com/asynkron/protoactor-go)
+protoc -I cluster/proto -I "$ACTOR_ROOT" \
   --go_out=. --go_opt=module=github.com/streamwidgets/streamwidgets \
+  --go_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
   --go-grain_out=. --go-grain_opt=module=github.com/streamwidgets/streamwidgets \
+  --go-grain_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
   cluster/proto/widget.proto

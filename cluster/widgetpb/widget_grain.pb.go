@@ -61,6 +61,8 @@ type Widget interface {
 	Init(ctx cluster.GrainContext)
 	Terminate(ctx cluster.GrainContext)
 	ReceiveDefault(ctx cluster.GrainContext)
+	Subscribe(req *SubscribeRequest, ctx cluster.GrainContext) (*SubscribeReply, error)
+	Unsubscribe(req *UnsubscribeRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 	Create(req *CreateRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 	Get(req *GetRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 	Update(req *UpdateRequest, ctx cluster.GrainContext) (*WidgetReply, error)
@@ -75,6 +77,60 @@ type WidgetGrainClient struct {
 	cluster  *cluster.Cluster
 }
 
+// Subscribe requests the execution on to the cluster with CallOptions
+func (g *WidgetGrainClient) Subscribe(r *SubscribeRequest, opts ...cluster.GrainCallOption) (*SubscribeReply, error) {
+	if g.cluster.Config.RequestLog {
+		g.cluster.Logger().Info("Requesting", slog.String("identity", g.Identity), slog.String("kind", "Widget"), slog.String("method", "Subscribe"), slog.Any("request", r))
+	}
+	bytes, err := proto.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 0, MessageData: bytes}
+	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("error request: %w", err)
+	}
+	switch msg := resp.(type) {
+	case *SubscribeReply:
+		return msg, nil
+	case *cluster.GrainErrorResponse:
+		if msg == nil {
+			return nil, nil
+		}
+		return nil, msg
+	default:
+		return nil, fmt.Errorf("unknown response type %T", resp)
+	}
+}
+
+// Unsubscribe requests the execution on to the cluster with CallOptions
+func (g *WidgetGrainClient) Unsubscribe(r *UnsubscribeRequest, opts ...cluster.GrainCallOption) (*WidgetReply, error) {
+	if g.cluster.Config.RequestLog {
+		g.cluster.Logger().Info("Requesting", slog.String("identity", g.Identity), slog.String("kind", "Widget"), slog.String("method", "Unsubscribe"), slog.Any("request", r))
+	}
+	bytes, err := proto.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 1, MessageData: bytes}
+	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("error request: %w", err)
+	}
+	switch msg := resp.(type) {
+	case *WidgetReply:
+		return msg, nil
+	case *cluster.GrainErrorResponse:
+		if msg == nil {
+			return nil, nil
+		}
+		return nil, msg
+	default:
+		return nil, fmt.Errorf("unknown response type %T", resp)
+	}
+}
+
 // Create requests the execution on to the cluster with CallOptions
 func (g *WidgetGrainClient) Create(r *CreateRequest, opts ...cluster.GrainCallOption) (*WidgetReply, error) {
 	if g.cluster.Config.RequestLog {
@@ -84,7 +140,7 @@ func (g *WidgetGrainClient) Create(r *CreateRequest, opts ...cluster.GrainCallOp
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 0, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 2, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -111,7 +167,7 @@ func (g *WidgetGrainClient) Get(r *GetRequest, opts ...cluster.GrainCallOption) 
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 1, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 3, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -138,7 +194,7 @@ func (g *WidgetGrainClient) Update(r *UpdateRequest, opts ...cluster.GrainCallOp
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 2, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 4, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -165,7 +221,7 @@ func (g *WidgetGrainClient) Delete(r *DeleteRequest, opts ...cluster.GrainCallOp
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 3, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 5, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -192,7 +248,7 @@ func (g *WidgetGrainClient) RegenerateToken(r *RegenerateTokenRequest, opts ...c
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 4, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 6, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -219,7 +275,7 @@ func (g *WidgetGrainClient) Act(r *ActionRequest, opts ...cluster.GrainCallOptio
 	if err != nil {
 		return nil, err
 	}
-	reqMsg := &cluster.GrainRequest{MethodIndex: 5, MessageData: bytes}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 7, MessageData: bytes}
 	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("error request: %w", err)
@@ -266,6 +322,46 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 	case *cluster.GrainRequest:
 		switch msg.MethodIndex {
 		case 0:
+			req := &SubscribeRequest{}
+			err := proto.Unmarshal(msg.MessageData, req)
+			if err != nil {
+				ctx.Logger().Error("[Grain] Subscribe(SubscribeRequest) proto.Unmarshal failed.", slog.Any("error", err))
+				resp := cluster.NewGrainErrorResponse(cluster.ErrorReason_INVALID_ARGUMENT, err.Error()).
+					WithMetadata(map[string]string{
+						"argument": req.String(),
+					})
+				ctx.Respond(resp)
+				return
+			}
+
+			r0, err := a.inner.Subscribe(req, a.ctx)
+			if err != nil {
+				resp := cluster.FromError(err)
+				ctx.Respond(resp)
+				return
+			}
+			ctx.Respond(r0)
+		case 1:
+			req := &UnsubscribeRequest{}
+			err := proto.Unmarshal(msg.MessageData, req)
+			if err != nil {
+				ctx.Logger().Error("[Grain] Unsubscribe(UnsubscribeRequest) proto.Unmarshal failed.", slog.Any("error", err))
+				resp := cluster.NewGrainErrorResponse(cluster.ErrorReason_INVALID_ARGUMENT, err.Error()).
+					WithMetadata(map[string]string{
+						"argument": req.String(),
+					})
+				ctx.Respond(resp)
+				return
+			}
+
+			r0, err := a.inner.Unsubscribe(req, a.ctx)
+			if err != nil {
+				resp := cluster.FromError(err)
+				ctx.Respond(resp)
+				return
+			}
+			ctx.Respond(r0)
+		case 2:
 			req := &CreateRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {
@@ -285,7 +381,7 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 				return
 			}
 			ctx.Respond(r0)
-		case 1:
+		case 3:
 			req := &GetRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {
@@ -305,7 +401,7 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 				return
 			}
 			ctx.Respond(r0)
-		case 2:
+		case 4:
 			req := &UpdateRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {
@@ -325,7 +421,7 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 				return
 			}
 			ctx.Respond(r0)
-		case 3:
+		case 5:
 			req := &DeleteRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {
@@ -345,7 +441,7 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 				return
 			}
 			ctx.Respond(r0)
-		case 4:
+		case 6:
 			req := &RegenerateTokenRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {
@@ -365,7 +461,7 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 				return
 			}
 			ctx.Respond(r0)
-		case 5:
+		case 7:
 			req := &ActionRequest{}
 			err := proto.Unmarshal(msg.MessageData, req)
 			if err != nil {

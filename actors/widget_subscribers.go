@@ -1,0 +1,175 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
+	"github.com/streamwidgets/streamwidgets/persistence"
+)
+
+// subscriber is a connection actor that receives this widget's events.
+type subscriber struct {
+	pid *actor.PID
+	// tokenHash is set for read-only sessions: when the widget's token is
+	// replaced, those sessions are revoked.
+	tokenHash string
+}
+
+// subscriberGone is how Terminated reaches the grain (see forwardTerminated).
+type subscriberGone struct{ pid *actor.PID }
+
+// flushState fires when a throttled state broadcast is due.
+type flushState struct{}
+
+// forwardTerminated hands Terminated to ReceiveDefault: the generated grain
+// drops system messages, so without it Watch would seem to do nothing.
+func forwardTerminated(next actor.ReceiverFunc) actor.ReceiverFunc {
+	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+		if t, ok := env.Message.(*actor.Terminated); ok {
+			next(c, &actor.MessageEnvelope{Header: env.Header, Message: subscriberGone{pid: t.Who}, Sender: env.Sender})
+			return
+		}
+		next(c, env)
+	}
+}
+
+func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
+
+func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.GrainContext) (*widgetpb.SubscribeReply, error) {
+	g.lastUsed = time.Now()
+	pid := req.GetSubscriber()
+	if pid == nil || pid.GetId() == "" {
+		return nil, grainError(&Error{Code: CodeInternal, Message: "subscribe without a subscriber"})
+	}
+	rec, err := g.authorize(req.GetCaller(), false)
+	if err != nil {
+		return nil, grainError(err)
+	}
+	key := pidKey(pid)
+	if _, ok := g.subs[key]; !ok {
+		if len(g.subs) >= g.deps.MaxSubscribers {
+			return nil, grainError(&Error{Code: CodeTooManySubscribers, Message: "this widget has too many viewers"})
+		}
+		ctx.Watch(pid)
+	}
+	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
+	if def, ok := g.deps.Kinds.Lookup(rec.Type); ok {
+		if view, err := def.View(rec.Config, rec.State, g.now()); err == nil {
+			rec.State = view
+		}
+	}
+	reply, err := g.reply(rec, req.GetCaller())
+	if err != nil {
+		return nil, err
+	}
+	return &widgetpb.SubscribeReply{RecordJson: reply.GetRecordJson(), Grain: ctx.Self()}, nil
+}
+
+func (g *widgetGrain) Unsubscribe(req *widgetpb.UnsubscribeRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
+	g.lastUsed = time.Now()
+	if pid := req.GetSubscriber(); pid != nil {
+		if _, ok := g.subs[pidKey(pid)]; ok {
+			delete(g.subs, pidKey(pid))
+			ctx.Unwatch(pid)
+		}
+	}
+	return &widgetpb.WidgetReply{}, nil
+}
+
+// publishChanges tells subscribers what a saved write changed.
+func (g *widgetGrain) publishChanges(old, saved persistence.Record) {
+	if len(g.subs) == 0 {
+		return
+	}
+	if old.Title != saved.Title || old.Active != saved.Active || string(old.Config) != string(saved.Config) {
+		g.send(g.event(widgetpb.WidgetEvent_CONFIG, saved), nil)
+	}
+	if string(old.State) != string(saved.State) {
+		g.publishState()
+	}
+	if old.AccessToken != "" && old.AccessToken != saved.AccessToken {
+		oldHash := persistence.TokenHash(old.AccessToken)
+		revoked := g.event(widgetpb.WidgetEvent_REVOKED, saved)
+		g.send(revoked, func(s subscriber) bool { return s.tokenHash == oldHash })
+		for k, s := range g.subs {
+			if s.tokenHash == oldHash {
+				delete(g.subs, k)
+				g.ctx.Unwatch(s.pid)
+			}
+		}
+	}
+}
+
+// publishDeleted tells every subscriber the widget is gone and forgets them.
+func (g *widgetGrain) publishDeleted(rec persistence.Record) {
+	g.send(g.event(widgetpb.WidgetEvent_DELETED, rec), nil)
+	for k, s := range g.subs {
+		delete(g.subs, k)
+		g.ctx.Unwatch(s.pid)
+	}
+}
+
+// publishState broadcasts the current state at most MaxBroadcastRate times a
+// second. Changes in between are coalesced and the latest state is always
+// sent when the interval ends, so the final state is never dropped.
+func (g *widgetGrain) publishState() {
+	if len(g.subs) == 0 || g.rec == nil {
+		return
+	}
+	wait := g.deps.minBroadcastGap - time.Since(g.lastBroadcast)
+	if wait <= 0 {
+		g.flushPending()
+		return
+	}
+	g.statePending = true
+	if !g.flushScheduled {
+		g.flushScheduled = true
+		g.timers.SendOnce(wait, g.self, flushState{})
+	}
+}
+
+func (g *widgetGrain) flushPending() {
+	g.flushScheduled, g.statePending = false, false
+	if g.rec == nil || len(g.subs) == 0 {
+		return
+	}
+	g.lastBroadcast = time.Now()
+	ev := g.event(widgetpb.WidgetEvent_STATE, *g.rec)
+	if def, ok := g.deps.Kinds.Lookup(g.rec.Type); ok {
+		if view, err := def.View(g.rec.Config, g.rec.State, g.now()); err == nil {
+			ev.StateJson = view
+		}
+	}
+	g.send(ev, nil)
+}
+
+func (g *widgetGrain) event(kind widgetpb.WidgetEvent_Kind, rec persistence.Record) *widgetpb.WidgetEvent {
+	ev := &widgetpb.WidgetEvent{WidgetId: g.id, Kind: kind, Version: rec.Version, Timestamp: g.now().Format(time.RFC3339Nano)}
+	switch kind {
+	case widgetpb.WidgetEvent_STATE:
+		ev.StateJson = rec.State
+	case widgetpb.WidgetEvent_CONFIG:
+		ev.ConfigJson, ev.Title, ev.Active = rec.Config, rec.Title, rec.Active
+	}
+	return ev
+}
+
+// send pushes ev to subscribers (all, or those filter accepts). Sends are
+// fire-and-forget: a slow or dead subscriber never delays the grain.
+func (g *widgetGrain) send(ev *widgetpb.WidgetEvent, filter func(subscriber) bool) {
+	n := 0
+	for _, s := range g.subs {
+		if filter == nil || filter(s) {
+			g.ctx.Send(s.pid, ev)
+			n++
+		}
+	}
+	if n > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
+		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("subscribers", n))
+	}
+}
+

@@ -1,0 +1,163 @@
+package actors_test
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/actors/actortest"
+	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
+)
+
+// probe is a stand-in connection actor that records the events it receives.
+type probe struct {
+	mu     sync.Mutex
+	events []*widgetpb.WidgetEvent
+	pid    *actor.PID
+}
+
+func newProbe(n *node) *probe {
+	p := &probe{}
+	p.pid = n.m.System.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if ev, ok := c.Message().(*widgetpb.WidgetEvent); ok {
+			p.mu.Lock()
+			p.events = append(p.events, ev)
+			p.mu.Unlock()
+		}
+	}))
+	return p
+}
+
+func (p *probe) snapshot() []*widgetpb.WidgetEvent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*widgetpb.WidgetEvent(nil), p.events...)
+}
+
+func (p *probe) last(kind widgetpb.WidgetEvent_Kind) *widgetpb.WidgetEvent {
+	evs := p.snapshot()
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Kind == kind {
+			return evs[i]
+		}
+	}
+	return nil
+}
+
+func subscribe(t *testing.T, n *node, caller *widgetpb.Caller, id string, p *probe) {
+	t.Helper()
+	g := widgetpb.GetWidgetGrainClient(n.m.Cluster, id)
+	if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, Subscriber: p.pid}); err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+}
+
+func TestBurstsAreThrottledAndTheFinalStateAlwaysArrives(t *testing.T) {
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
+		d.MaxBroadcastRate, d.ActionBurst = 5, 1000
+	})
+	alice := actors.UserCaller("alice")
+	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal"}); err != nil {
+		t.Fatal(err)
+	}
+	p := newProbe(n)
+	subscribe(t, n, alice, "g", p)
+	const burst = 50
+	for i := 0; i < burst; i++ {
+		if _, err := n.w.Act(ctx, alice, "g", "increment", json.RawMessage(`{"by":1}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 3*time.Second, func() bool {
+		ev := p.last(widgetpb.WidgetEvent_STATE)
+		return ev != nil && string(ev.StateJson) == `{"current":50}`
+	}, "the final state")
+	time.Sleep(300 * time.Millisecond)
+	states := 0
+	var lastVersion int64
+	for _, ev := range p.snapshot() {
+		if ev.Version < lastVersion {
+			t.Fatalf("versions went backwards: %d after %d", ev.Version, lastVersion)
+		}
+		lastVersion = ev.Version
+		states++
+	}
+	if states >= burst/2 {
+		t.Fatalf("%d broadcasts for %d changes: not throttled", states, burst)
+	}
+	if lastVersion != 1+burst {
+		t.Fatalf("last version %d, want %d", lastVersion, 1+burst)
+	}
+}
+
+func TestSubscribersSeeConfigDeleteRevokeAndTicks(t *testing.T) {
+	clock := actortest.NewClock(start)
+	n := startNode(t, t.TempDir(), clock, time.Minute)
+	alice := actors.UserCaller("alice")
+	rec := createCountdown(t, n, "w", "alice", 300)
+	owner, viewer := newProbe(n), newProbe(n)
+	subscribe(t, n, alice, "w", owner)
+	subscribe(t, n, actors.TokenCaller(rec.AccessToken), "w", viewer)
+
+	if _, err := n.w.Act(ctx, alice, "w", "start", nil); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Second)
+	waitFor(t, 2*time.Second, func() bool {
+		ev := viewer.last(widgetpb.WidgetEvent_STATE)
+		return ev != nil && countdownLeft(t, ev) == 298
+	}, "a tick with the time left now")
+
+	title := "Be right back"
+	if _, err := n.w.Update(ctx, alice, "w", actors.UpdateInput{Title: &title}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, func() bool {
+		ev := viewer.last(widgetpb.WidgetEvent_CONFIG)
+		return ev != nil && ev.Title == title
+	}, "the config update")
+
+	if _, err := n.w.RegenerateToken(ctx, alice, "w"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, func() bool { return viewer.last(widgetpb.WidgetEvent_REVOKED) != nil }, "the old token's viewer to be revoked")
+	if owner.last(widgetpb.WidgetEvent_REVOKED) != nil {
+		t.Fatal("the owner's session was revoked too")
+	}
+	before := len(viewer.snapshot())
+	if _, err := n.w.Delete(ctx, alice, "w"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, func() bool { return owner.last(widgetpb.WidgetEvent_DELETED) != nil }, "the delete")
+	if len(viewer.snapshot()) != before {
+		t.Fatal("a revoked viewer still receives events")
+	}
+}
+
+func countdownLeft(t *testing.T, ev *widgetpb.WidgetEvent) float64 {
+	t.Helper()
+	var s struct {
+		DurationLeft float64 `json:"duration_left"`
+	}
+	_ = json.Unmarshal(ev.StateJson, &s)
+	return s.DurationLeft
+}
+
+func TestDeadSubscribersAreForgottenAndIdleGrainsThenPassivate(t *testing.T) {
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), 200*time.Millisecond)
+	alice := actors.UserCaller("alice")
+	createCountdown(t, n, "w", "alice", 300)
+	p := newProbe(n)
+	subscribe(t, n, alice, "w", p)
+	kind := n.m.Cluster.GetClusterKind("Widget")
+	time.Sleep(600 * time.Millisecond)
+	if kind.Count() != 1 {
+		t.Fatal("a grain with a subscriber passivated")
+	}
+	n.m.System.Root.Stop(p.pid) // the connection closes without unsubscribing
+	waitFor(t, 3*time.Second, func() bool { return kind.Count() == 0 }, "the grain to notice the dead subscriber and passivate")
+}
