@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
 
 	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
@@ -99,6 +100,33 @@ func (c *Client) Act(ctx context.Context, caller *widgetpb.Caller, id, action st
 	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
 		return g.Act(&widgetpb.ActionRequest{Caller: caller, Action: action, PayloadJson: payload}, opts...)
 	})
+}
+
+// Subscribe adds subscriber (a connection actor) to the widget's viewers and
+// returns the widget as of now and the grain's PID (to watch: if the grain
+// stops without the widget being deleted, subscribe again).
+func (c *Client) Subscribe(ctx context.Context, caller *widgetpb.Caller, id string, subscriber *actor.PID) (persistence.Record, *actor.PID, error) {
+	var grain *actor.PID
+	rec, err := c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		r, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, Subscriber: subscriber}, opts...)
+		if err != nil {
+			return nil, err
+		}
+		grain = r.GetGrain()
+		return &widgetpb.WidgetReply{RecordJson: r.GetRecordJson()}, nil
+	})
+	return rec, grain, err
+}
+
+// Unsubscribe removes subscriber from the widget's viewers.
+func (c *Client) Unsubscribe(ctx context.Context, id string, subscriber *actor.PID) error {
+	_, err := c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		if _, err := g.Unsubscribe(&widgetpb.UnsubscribeRequest{Subscriber: subscriber}, opts...); err != nil {
+			return nil, err
+		}
+		return &widgetpb.WidgetReply{RecordJson: []byte(`{}`)}, nil
+	})
+	return err
 }
 
 type grainCall func(*widgetpb.WidgetGrainClient, []cluster.GrainCallOption) (*widgetpb.WidgetReply, error)

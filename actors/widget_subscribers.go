@@ -172,4 +172,3 @@ func (g *widgetGrain) send(ev *widgetpb.WidgetEvent, filter func(subscriber) boo
 		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("subscribers", n))
 	}
 }
-

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", "", "required audience / Cognito app client id")
 	fs.StringVar(&cfg.OIDC.TokenUse, "oidc-token-use", "", `Cognito token_use to require: "id" or "access"`)
 	fs.StringVar(&cfg.CursorSecret, "cursor-secret", "", "secret (>= 32 chars) that signs list cursors; share it across nodes (default: generated in the data dir)")
+	origins := fs.String("allowed-origins", "", "comma-separated browser origins, besides this host, that may open WebSockets (e.g. https://manager.example.com)")
 	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
 	fs.StringVar(&cfg.Cluster.Host, "cluster-host", "127.0.0.1", "cluster remote host")
 	fs.IntVar(&cfg.Cluster.Port, "cluster-port", 0, "cluster remote port (0: any free port)")
@@ -49,6 +51,16 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	}
 	cfg.DisableLocalIssuer = !*localIssuer
 	var errs []error
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("--allowed-origins: %q is not an origin like https://host[:port]", o))
+			continue
+		}
+		cfg.WS.AllowedOrigins = append(cfg.WS.AllowedOrigins, o)
+	}
 	if _, err := zapcore.ParseLevel(opts.logLevel); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
 	}

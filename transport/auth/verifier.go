@@ -19,6 +19,9 @@ var ErrInvalidToken = errors.New("auth: invalid token")
 // Identity is who a verified token belongs to.
 type Identity struct {
 	UserID string
+	// ExpiresAt is when the token stops being valid; long-lived sessions
+	// (WebSockets) end then.
+	ExpiresAt time.Time
 }
 
 // Trusted is one issuer the verifier accepts.
@@ -135,7 +138,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	if err := checkSubject(c.Subject); err != nil {
 		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
-	return Identity{UserID: c.Subject}, nil
+	return Identity{UserID: c.Subject, ExpiresAt: c.ExpiresAt.Time}, nil
 }
 
 func reason(err error) string {

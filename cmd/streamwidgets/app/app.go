@@ -22,6 +22,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
+	"github.com/streamwidgets/streamwidgets/transport/ws"
 )
 
 // Config is everything a node needs. Zero values mean the defaults in the comments.
@@ -43,6 +44,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// HTTP tunes the REST API.
 	HTTP httpapi.Config
+	// WS hardens the real-time endpoint.
+	WS ws.Config
+	// Widgets tunes widget grains (rates, limits); its Store, Clock and
+	// IdleTimeout are set from the fields above.
+	Widgets actors.Deps
 	// Clock overrides time.Now (tests).
 	Clock func() time.Time
 }
@@ -54,6 +60,7 @@ type App struct {
 	store  persistence.Store
 	member *member.Member
 	http   *fiber.App
+	ws     *ws.Server
 	ln     net.Listener
 	Issuer *auth.LocalIssuer
 }
@@ -92,9 +99,9 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	registry := kinds.Default()
-	a.member, err = member.Start(cfg.Cluster, actors.Deps{
-		Store: a.store, Kinds: registry, Clock: cfg.Clock, IdleTimeout: cfg.IdleTimeout,
-	}, log)
+	grainDeps := cfg.Widgets
+	grainDeps.Store, grainDeps.Kinds, grainDeps.Clock, grainDeps.IdleTimeout = a.store, registry, cfg.Clock, cfg.IdleTimeout
+	a.member, err = member.Start(cfg.Cluster, grainDeps, log)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
@@ -109,6 +116,18 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	a.ws = ws.New(cfg.WS, a.member.System, actors.ConnDeps{
+		Widgets: a.member.Widgets,
+		VerifyUser: func(ctx context.Context, token string) (string, time.Time, error) {
+			id, err := verifier.Verify(ctx, token)
+			return id.UserID, id.ExpiresAt, err
+		},
+		WidgetForToken: func(ctx context.Context, token string) (string, error) {
+			rec, err := a.store.GetByTokenHash(ctx, persistence.TokenHash(token))
+			return rec.ID, err
+		},
+	}, log)
+	a.ws.Register(a.http)
 	ok = true
 	return a, nil
 }
@@ -166,6 +185,9 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 // and closes the store, within ctx's deadline.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
+	if a.ws != nil {
+		a.ws.Shutdown(ctx) // Fiber's shutdown ignores upgraded sockets
+	}
 	if a.http != nil {
 		if err := a.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http: %w", err))

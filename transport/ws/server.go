@@ -1,0 +1,277 @@
+// Package ws serves the real-time protocol at GET /ws: it upgrades, checks
+// Origin and per-address caps, reads frames (size limit, message rate limit,
+// idle timeout) and hands them to the connection actor, which owns the
+// session. Nothing here keeps widget state.
+package ws
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fasthttp/websocket"
+	fws "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/transport/protocol"
+)
+
+// Config hardens the socket (seed 004, stage 6). Zero values mean the defaults in the comments.
+type Config struct {
+	// AllowedOrigins may open sockets from a browser besides this host itself,
+	// e.g. "https://manager.example.com". Requests without Origin (not a browser) are allowed.
+	AllowedOrigins []string
+	// AuthTimeout: sockets that send no AUTH are closed (1008). Default 3s.
+	AuthTimeout time.Duration
+	// PingInterval between server pings; a client silent for IdleTimeout
+	// (default 2.5 × PingInterval) is closed. Default 20s.
+	PingInterval time.Duration
+	IdleTimeout  time.Duration
+	// WriteTimeout bounds each write to a client. Default 10s.
+	WriteTimeout time.Duration
+	// MaxFrameBytes closes the socket (1009) on a bigger frame. Default 16 KiB.
+	MaxFrameBytes int64
+	// OutboxLimit is the queue of unsent messages before the client counts as
+	// stalled and is closed (4002). Default 256.
+	OutboxLimit int
+	// MessagesPerSecond and MessageBurst are each connection's budget; past
+	// it messages are refused with an ERROR, and MaxViolations refusals
+	// within a minute close the socket (1008). Defaults 20, 40, 20.
+	MessagesPerSecond float64
+	MessageBurst      int
+	MaxViolations     int
+	// SocketWriteBuffer, if set, is each socket's kernel send buffer in bytes
+	// (SO_SNDBUF): it bounds kernel memory per socket and makes a client that
+	// stopped reading show up as a full queue sooner. Default: the OS's.
+	SocketWriteBuffer int
+	// MaxConnsPerIP and MaxConnsPerUser cap concurrent sockets. Defaults 100, 20.
+	MaxConnsPerIP   int
+	MaxConnsPerUser int
+}
+
+// Server is the WebSocket endpoint.
+type Server struct {
+	cfg    Config
+	system *actor.ActorSystem
+	deps   *actors.ConnDeps
+	log    *zap.Logger
+	ips    *counter
+	users  *counter
+
+	mu    sync.Mutex
+	open  map[*socket]struct{}
+	wg    sync.WaitGroup
+	stops chan struct{}
+}
+
+// New returns the endpoint. deps' user-cap hooks are set here.
+func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.Logger) *Server {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.AuthTimeout, 3*time.Second)
+	def(&cfg.PingInterval, 20*time.Second)
+	def(&cfg.IdleTimeout, cfg.PingInterval*5/2)
+	def(&cfg.WriteTimeout, 10*time.Second)
+	if cfg.MaxFrameBytes <= 0 {
+		cfg.MaxFrameBytes = protocol.MaxFrameBytes
+	}
+	if cfg.OutboxLimit <= 0 {
+		cfg.OutboxLimit = 256
+	}
+	if cfg.MessagesPerSecond <= 0 {
+		cfg.MessagesPerSecond = 20
+	}
+	if cfg.MessageBurst <= 0 {
+		cfg.MessageBurst = 40
+	}
+	if cfg.MaxViolations <= 0 {
+		cfg.MaxViolations = 20
+	}
+	if cfg.MaxConnsPerIP <= 0 {
+		cfg.MaxConnsPerIP = 100
+	}
+	if cfg.MaxConnsPerUser <= 0 {
+		cfg.MaxConnsPerUser = 20
+	}
+	s := &Server{cfg: cfg, system: system, log: log.Named("ws"), ips: newCounter(cfg.MaxConnsPerIP),
+		users: newCounter(cfg.MaxConnsPerUser), open: map[*socket]struct{}{}, stops: make(chan struct{})}
+	deps.AuthTimeout = cfg.AuthTimeout
+	deps.AcquireUser, deps.ReleaseUser = s.users.acquire, s.users.release
+	if deps.Logger == nil {
+		deps.Logger = log
+	}
+	s.deps = &deps
+	return s
+}
+
+// Register mounts GET /ws on app.
+func (s *Server) Register(app *fiber.App) {
+	app.Get("/ws", s.guard, fws.New(s.handle, fws.Config{
+		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096,
+	}))
+}
+
+// guard runs before the upgrade: Origin allow-list and per-address cap. It
+// answers plain HTTP errors, as a browser expects on a refused handshake.
+func (s *Server) guard(c *fiber.Ctx) error {
+	if !fws.IsWebSocketUpgrade(c) {
+		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
+	}
+	if !s.originAllowed(c.Get(fiber.HeaderOrigin), c.Hostname()) {
+		s.log.Info("origin refused", zap.String("origin", c.Get(fiber.HeaderOrigin)))
+		return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": fiber.Map{"code": "origin_not_allowed", "message": "this origin may not open sockets"}})
+	}
+	ip := c.IP()
+	if !s.ips.acquire(ip) {
+		return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": fiber.Map{"code": protocol.CodeTooManyConnections, "message": "too many connections from this address"}})
+	}
+	c.Locals("ip", ip)
+	return c.Next()
+}
+
+func (s *Server) originAllowed(origin, host string) bool {
+	if origin == "" {
+		return true // not a browser: cross-site socket hijacking needs one
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, host) {
+		return true
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// handle runs for the socket's whole life (the connection returns to Fiber's
+// pool when it returns) and is its only reader.
+func (s *Server) handle(c *fws.Conn) {
+	ip, _ := c.Locals("ip").(string)
+	defer s.ips.release(ip)
+	connID := uuid.NewString()
+	sock := newSocket(c, s.cfg.OutboxLimit, s.cfg.WriteTimeout, s.cfg.PingInterval)
+	if !s.track(sock) {
+		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(protocol.CloseGoingAway, "shutting down"), time.Now().Add(time.Second))
+		return
+	}
+	defer s.untrack(sock)
+	pid := s.system.Root.Spawn(actors.NewConnectionProps(s.deps, sock, connID))
+	readerDone := make(chan struct{})
+	go sock.writeLoop(readerDone)
+	defer func() {
+		close(readerDone)
+		<-sock.done
+		s.system.Root.Stop(pid)
+	}()
+
+	if s.cfg.SocketWriteBuffer > 0 {
+		if tc, ok := underlying(c.NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
+			_ = tc.SetWriteBuffer(s.cfg.SocketWriteBuffer)
+		}
+	}
+	c.SetReadLimit(s.cfg.MaxFrameBytes)
+	idle := func() { _ = c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout)) }
+	idle()
+	c.SetPongHandler(func(string) error { idle(); return nil })
+	limiter := rate.NewLimiter(rate.Limit(s.cfg.MessagesPerSecond), s.cfg.MessageBurst)
+	violations, windowStart := 0, time.Now()
+	for {
+		kind, data, err := c.ReadMessage()
+		if err != nil {
+			switch {
+			case errors.Is(err, websocket.ErrReadLimit):
+				sock.Abort(protocol.CloseMessageTooBig, "message too big")
+			case isTimeout(err):
+				sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
+			}
+			return
+		}
+		idle()
+		if kind != websocket.TextMessage {
+			s.refuse(sock, protocol.CodeBadMessage, "send JSON text messages")
+			continue
+		}
+		if !limiter.Allow() {
+			if time.Since(windowStart) > time.Minute {
+				violations, windowStart = 0, time.Now()
+			}
+			violations++
+			if violations >= s.cfg.MaxViolations {
+				s.log.Warn("closing a flooding connection", zap.String("conn_id", connID))
+				s.refuse(sock, protocol.CodeRateLimited, "too many messages; closing")
+				sock.Close(protocol.ClosePolicyViolation, protocol.CodeRateLimited)
+				continue // the writer closes; the next read fails
+			}
+			s.refuse(sock, protocol.CodeRateLimited, "too many messages; slow down")
+			continue
+		}
+		s.system.Root.Send(pid, actors.Frame{Data: data})
+	}
+}
+
+func (s *Server) refuse(sock *socket, code, message string) {
+	frame, _ := jsonError(code, message)
+	sock.Send(frame, "refusal") // refusals coalesce: a flood cannot fill the queue with them
+}
+
+// Shutdown closes every socket with 1001 so clients reconnect elsewhere;
+// Fiber's own shutdown does not touch upgraded connections.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	select {
+	case <-s.stops:
+	default:
+		close(s.stops)
+	}
+	for sock := range s.open {
+		sock.Close(protocol.CloseGoingAway, "server shutting down")
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (s *Server) track(sock *socket) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.stops:
+		return false
+	default:
+	}
+	s.open[sock] = struct{}{}
+	s.wg.Add(1)
+	return true
+}
+
+func (s *Server) untrack(sock *socket) {
+	s.mu.Lock()
+	delete(s.open, sock)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
