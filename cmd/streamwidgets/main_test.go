@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fasthttp/websocket"
 )
 
 // binary builds the real command once per test run.
@@ -89,6 +91,34 @@ func (p *proc) stop(t *testing.T) time.Duration {
 	return time.Since(start)
 }
 
+// startCountdown starts a countdown the way the manager does: over the socket.
+func startCountdown(t *testing.T, addr, token, id string) {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for _, m := range []map[string]any{{"type": "AUTH", "token": token}, {"type": "WIDGET_ACTION", "widgetId": id, "action": "start"}} {
+		if err := c.WriteJSON(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		var m map[string]any
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatalf("start countdown: %v", err)
+		}
+		if m["type"] == "WIDGET_ACTION_RESPONSE" {
+			if m["success"] != true {
+				t.Fatalf("start refused: %v", m)
+			}
+			return
+		}
+	}
+}
+
 func request(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
@@ -115,14 +145,17 @@ func TestServeTokenRestartAndSigterm(t *testing.T) {
 		t.Fatalf("token: %v", err)
 	}
 	token := strings.TrimSpace(string(tok))
-	status, created := request(t, "POST", p.base+"/records/stream_widgets", token, `{"type":"goal","title":"Subs","config":{"target":50}}`)
+	status, created := request(t, "POST", p.base+"/records/stream_widgets", token, `{"type":"countdown","title":"Subs","config":{"duration":300}}`)
 	if status != 201 {
 		t.Fatalf("create with a CLI token: %d %v", status, created)
 	}
 	id := created["data"].(map[string]any)["id"].(string)
+	startCountdown(t, addr, token, id)
+	started := time.Now()
 	if took := p.stop(t); took > 10*time.Second {
 		t.Fatalf("SIGTERM took %v, want < 10s", took)
 	}
+	time.Sleep(2 * time.Second) // the node is down; the countdown keeps running
 
 	// Restart on the same data dir, address from the environment this time.
 	addr2 := freeAddr(t)
@@ -131,6 +164,13 @@ func TestServeTokenRestartAndSigterm(t *testing.T) {
 	status, got := request(t, "GET", p2.base+"/records/stream_widgets/"+id, token, "")
 	if status != 200 || got["data"].(map[string]any)["title"] != "Subs" {
 		t.Fatalf("after restart with the same token: %d %v", status, got)
+	}
+	state := got["data"].(map[string]any)["state"].(map[string]any)
+	last, _ := time.Parse(time.RFC3339Nano, state["last_tick_timestamp"].(string))
+	left := state["duration_left"].(float64) - time.Since(last).Seconds()
+	want := 300 - time.Since(started).Seconds()
+	if state["enabled"] != true || left > want+1.5 || left < want-1.5 {
+		t.Fatalf("after restart the countdown shows %.1fs left (enabled=%v), want about %.1fs", left, state["enabled"], want)
 	}
 	p2.stop(t)
 	if strings.Contains(p.out.String()+p2.out.String(), token) {
