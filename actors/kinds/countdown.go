@@ -43,7 +43,7 @@ func (Countdown) Info() Info {
 			"title":    stringSchema("Title", 200),
 			"text":     stringSchema("Text", 500),
 			"duration": intSchema("Duration (seconds)", 1, MaxCountdownSeconds),
-		}),
+		}, "title", "text", "duration"),
 		Actions: []ActionSpec{
 			{Name: "start", Label: "Start"},
 			{Name: "pause", Label: "Pause"},

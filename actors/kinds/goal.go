@@ -34,7 +34,7 @@ func (Goal) Info() Info {
 			"title":  stringSchema("Title", 200),
 			"target": numberSchema("Target", 0, maxGoalValue),
 			"unit":   stringSchema("Unit", 32),
-		}),
+		}, "title", "target", "unit"),
 		Actions: []ActionSpec{
 			{Name: "set", Label: "Set", PayloadSchema: objectSchema([]string{"value"}, map[string]any{
 				"value": numberSchema("Value", -maxGoalValue, maxGoalValue),

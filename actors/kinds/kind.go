@@ -22,6 +22,8 @@ type Info struct {
 	Description  string         `json:"description"`
 	ConfigSchema map[string]any `json:"config_schema"`
 	Actions      []ActionSpec   `json:"actions"`
+	// DefaultConfig is filled in by Registry.Infos.
+	DefaultConfig json.RawMessage `json:"default_config,omitempty"`
 }
 
 // ActionSpec names one action and the JSON schema of its payload.

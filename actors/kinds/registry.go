@@ -50,7 +50,9 @@ func (r *Registry) Lookup(t string) (Definition, bool) {
 func (r *Registry) Infos() []Info {
 	out := make([]Info, 0, len(r.byType))
 	for _, d := range r.byType {
-		out = append(out, d.Info())
+		info := d.Info()
+		info.DefaultConfig = d.DefaultConfig()
+		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
 	return out

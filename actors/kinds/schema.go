@@ -4,8 +4,14 @@ import "encoding/json"
 
 // Small JSON Schema builders for Info: the console renders forms from them.
 
-func objectSchema(required []string, props map[string]any) map[string]any {
-	return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false}
+// objectSchema describes an object; order (x-order) is the order forms show the fields in.
+func objectSchema(required []string, props map[string]any, order ...string) map[string]any {
+	if len(order) == 0 {
+		for k := range props {
+			order = append(order, k)
+		}
+	}
+	return map[string]any{"type": "object", "required": required, "properties": props, "additionalProperties": false, "x-order": order}
 }
 
 func stringSchema(title string, maxLen int) map[string]any {

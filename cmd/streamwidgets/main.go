@@ -23,7 +23,8 @@ const usage = `streamwidgets runs live-stream overlay widgets.
 
 Commands:
   serve   run a node (default: single node, embedded store in ./data, local sign-in)
-  token   print a user token signed by the node's self-hosted issuer
+  token        print a user token signed by the node's self-hosted issuer (for scripts)
+  login-link   print a one-time link that signs a user in to the manager console
 
 Run "streamwidgets COMMAND --help" for a command's flags. Every flag can also
 be set as an environment variable STREAMWIDGETS_<FLAG>, e.g. STREAMWIDGETS_ADDR.
@@ -40,6 +41,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "token":
 		err = token(os.Args[2:], os.Stdout)
+	case "login-link":
+		err = loginLink(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -75,7 +78,7 @@ func serve(args []string) error {
 		return err
 	}
 	if a.Issuer != nil {
-		fmt.Fprintf(os.Stderr, "streamwidgets is up at http://%s — get a sign-in token with: streamwidgets token --data %s --user YOUR_NAME\n", a.Addr(), cfg.DataDir)
+		fmt.Fprintf(os.Stderr, "streamwidgets is up at http://%s — sign in to the manager with the link from: streamwidgets login-link --data %s --user YOUR_NAME\n", a.Addr(), cfg.DataDir)
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

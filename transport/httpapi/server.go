@@ -44,6 +44,8 @@ type Deps struct {
 	// Metrics is where the API registers its collectors and what /metrics serves.
 	Metrics *prometheus.Registry
 	Clock   func() time.Time
+	// SignIn, when set, serves POST /auth/session (self-hosted console sign-in).
+	SignIn SignIn
 }
 
 // New builds the Fiber app with every route.
@@ -84,6 +86,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	app.Use(requestContext(log, m))
 	registerOps(app, d)
+	registerSignIn(app, d.SignIn)
 	h := &handlers{d: d, cfg: cfg, cursors: cursorSigner{key: d.CursorKey}}
 	h.register(app, cfg)
 	return app, nil

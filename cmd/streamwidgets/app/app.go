@@ -18,6 +18,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
 	"github.com/streamwidgets/streamwidgets/cluster/member"
+	"github.com/streamwidgets/streamwidgets/overlays"
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
@@ -52,6 +53,9 @@ type Config struct {
 	// Clock overrides time.Now (tests).
 	Clock func() time.Time
 }
+
+// SessionTTL is how long a console sign-in lasts.
+const SessionTTL = 12 * time.Hour
 
 // App is a running node.
 type App struct {
@@ -109,7 +113,21 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "streamwidgets_widget_grains_active", Help: "Widget grains active on this node."},
 			func() float64 { return float64(a.member.Cluster.GetClusterKind("Widget").Count()) }))
+	var signIn httpapi.SignIn
+	if a.Issuer != nil {
+		desk := auth.NewSignInTickets(a.Issuer)
+		signIn = func(ticket string) (string, string, time.Time, error) {
+			user, err := desk.Redeem(ticket)
+			if err != nil {
+				return "", "", time.Time{}, err
+			}
+			expires := time.Now().Add(SessionTTL)
+			token, err := a.Issuer.Mint(user, SessionTTL)
+			return token, user, expires, err
+		}
+	}
 	a.http, err = httpapi.New(cfg.HTTP, httpapi.Deps{
+		SignIn: signIn,
 		Widgets: a.member.Widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
 		CursorKey: cursorKey, Logger: log, Ready: a.member.Ready, Metrics: reg, Clock: cfg.Clock,
 	})
@@ -128,6 +146,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		},
 	}, log)
 	a.ws.Register(a.http)
+	overlays.Register(a.http)
 	ok = true
 	return a, nil
 }

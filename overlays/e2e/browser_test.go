@@ -1,0 +1,162 @@
+// Package e2e drives the console and the OBS overlay in a real headless
+// Chromium against a real server on 127.0.0.1 (no mocks). It starts a
+// protoactor cluster in-process, so CI runs it without -race.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+)
+
+// server is a real node; restart keeps its data dir and address.
+type server struct {
+	t    *testing.T
+	app  *app.App
+	dir  string
+	addr string
+}
+
+func startServer(t *testing.T) *server {
+	s := &server{t: t, dir: t.TempDir(), addr: "127.0.0.1:0"}
+	s.start()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	a, err := app.New(app.Config{Addr: s.addr, DataDir: s.dir}, zap.NewNop())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := a.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.app, s.addr = a, a.Addr()
+}
+
+func (s *server) stop() {
+	if s.app == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.app.Shutdown(ctx)
+	s.app = nil
+}
+
+func (s *server) base() string { return "http://" + s.addr }
+
+// signInLink is what `streamwidgets login-link` prints.
+func (s *server) signInLink(user string) string {
+	s.t.Helper()
+	ticket, err := s.app.Issuer.MintTicket(user, 15*time.Minute)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.base() + "/#signin=" + ticket
+}
+
+// browser starts headless Chromium with the flags this workplace needs and
+// returns its first tab. Do not put a timeout on this context.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// newContext opens a tab in a fresh browser context (its own storage), like
+// a second browser on another machine.
+func newContext(t *testing.T, parent context.Context) context.Context {
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// eval returns a JavaScript expression's string value ("" for null).
+func eval(t *testing.T, ctx context.Context, js string) string {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`String((() => { try { return %s } catch (e) { return "" } })() ?? "")`, js)))
+}
+
+// waitFor polls a JavaScript expression until ok accepts its value.
+func waitFor(t *testing.T, ctx context.Context, what, js string, within time.Duration, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		last = eval(t, ctx, js)
+		if ok(last) {
+			return last
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("waited %v for %s; last value %q", within, what, last)
+	return ""
+}
+
+func text(sel string) string {
+	return fmt.Sprintf(`document.querySelector(%q)?.textContent`, sel)
+}
+
+// screenshot saves a PNG under .artifacts/browser/ at the repository root.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png := get(t, ctx, chromedp.FullScreenshot(100))
+	dir := filepath.Join("..", "..", ".artifacts", "browser")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

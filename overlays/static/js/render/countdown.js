@@ -1,0 +1,50 @@
+import { parseTime } from "../runtime.js";
+
+// remaining is the countdown's time left at nowMs (server-corrected clock).
+export function remaining(state, nowMs) {
+  if (!state) return 0;
+  if (!state.enabled) return Math.max(0, state.duration_left || 0);
+  const elapsed = Math.max(0, (nowMs - parseTime(state.last_tick_timestamp)) / 1000);
+  return Math.max(0, state.duration_left - elapsed);
+}
+
+// format shows whole seconds rounded up, so 00:00 appears exactly at the end
+// and every view flips the same second at the same instant.
+export function format(seconds) {
+  const s = Math.ceil(seconds - 1e-9);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}
+
+export function mount(root) {
+  root.classList.add("kind-countdown");
+  const text = el("p", "cd-text");
+  const title = el("h1", "cd-title");
+  const time = el("p", "cd-time");
+  time.dataset.testid = "countdown-time";
+  root.append(text, title, time);
+  return {
+    // render runs every frame: cheap, and only touches the DOM on change.
+    render(widget, nowMs) {
+      const cfg = widget.config || {};
+      set(text, cfg.text || "");
+      set(title, cfg.title || widget.title || "");
+      const left = remaining(widget.state, nowMs);
+      set(time, format(left));
+      root.classList.toggle("finished", left <= 0 && !!(widget.state && widget.state.finished));
+      root.classList.toggle("paused", !(widget.state && widget.state.enabled) && left > 0);
+    },
+  };
+}
+
+function el(tag, cls) {
+  const e = document.createElement(tag);
+  e.className = cls;
+  return e;
+}
+
+function set(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}
