@@ -127,7 +127,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		}
 	}
 	a.http, err = httpapi.New(cfg.HTTP, httpapi.Deps{
-		SignIn: signIn,
+		SignIn:  signIn,
 		Widgets: a.member.Widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
 		CursorKey: cursorKey, Logger: log, Ready: a.member.Ready, Metrics: reg, Clock: cfg.Clock,
 	})
