@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
 )
 
@@ -31,6 +33,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&cfg.DataDir, "data", "./data", "data directory (embedded store, signing keys)")
 	fs.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	storeFlags(fs, &cfg)
 	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long SIGTERM waits for a clean stop")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "passivate widget grains unused this long")
 	fs.IntVar(&cfg.HTTP.BodyLimit, "body-limit", 64<<10, "largest request body in bytes")
@@ -82,10 +85,60 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	if cfg.DisableLocalIssuer && cfg.OIDC.Issuer == "" {
 		errs = append(errs, errors.New("no sign-in: keep --local-issuer or set --oidc-issuer"))
 	}
+	if cfg.Store != "bolt" && cfg.Store != "dynamodb" {
+		errs = append(errs, fmt.Errorf("--store %q: want bolt or dynamodb", cfg.Store))
+	}
 	if cfg.CursorSecret != "" && len(cfg.CursorSecret) < 32 {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
 	}
 	return cfg, opts, errors.Join(errs...)
+}
+
+// storeFlags are shared by serve and migrate. Table names also come from the
+// widgets plan's STREAM_WIDGETS_TABLE and WIDGET_SERVICE_CREDENTIALS_TABLE;
+// region, credentials and endpoint from the AWS SDK's standard chain
+// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_DYNAMODB, …).
+func storeFlags(fs *flag.FlagSet, cfg *app.Config) {
+	env := dynamo.ConfigFromEnv()
+	fs.StringVar(&cfg.Store, "store", "bolt", "widget store: bolt (embedded, in --data) or dynamodb")
+	fs.StringVar(&cfg.Dynamo.WidgetsTable, "dynamodb-widgets-table", or(env.WidgetsTable, "stream_widgets"), "DynamoDB widget table (also STREAM_WIDGETS_TABLE)")
+	fs.StringVar(&cfg.Dynamo.CredentialsTable, "dynamodb-credentials-table", or(env.CredentialsTable, "widget_service_credentials"), "DynamoDB credentials table (also WIDGET_SERVICE_CREDENTIALS_TABLE)")
+	fs.DurationVar(&cfg.Dynamo.InactiveTTL, "dynamodb-inactive-ttl", 30*24*time.Hour, "delete inactive widgets untouched this long (DynamoDB TTL; negative disables)")
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// migrate creates the DynamoDB tables, indexes and TTL; safe to run again.
+func migrate(args []string, out io.Writer) error {
+	var cfg app.Config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	storeFlags(fs, &cfg)
+	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if cfg.Store != "dynamodb" {
+		_, err := fmt.Fprintln(out, "the embedded store needs no migration (use --store dynamodb)")
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db, err := dynamo.NewClient(ctx, cfg.Dynamo)
+	if err != nil {
+		return err
+	}
+	done, err := dynamo.Migrate(ctx, db, cfg.Dynamo)
+	for _, d := range done {
+		fmt.Fprintln(out, d)
+	}
+	if err == nil && len(done) == 0 {
+		fmt.Fprintln(out, "tables, indexes and TTL already in place")
+	}
+	return err
 }
 
 // token prints a user JWT signed by the data dir's self-hosted issuer.

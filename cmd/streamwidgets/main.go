@@ -25,6 +25,7 @@ Commands:
   serve   run a node (default: single node, embedded store in ./data, local sign-in)
   token        print a user token signed by the node's self-hosted issuer (for scripts)
   login-link   print a one-time link that signs a user in to the manager console
+  migrate      create the DynamoDB tables, indexes and TTL (--store dynamodb); idempotent
 
 Run "streamwidgets COMMAND --help" for a command's flags. Every flag can also
 be set as an environment variable STREAMWIDGETS_<FLAG>, e.g. STREAMWIDGETS_ADDR.
@@ -41,6 +42,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "token":
 		err = token(os.Args[2:], os.Stdout)
+	case "migrate":
+		err = migrate(os.Args[2:], os.Stdout)
 	case "login-link":
 		err = loginLink(os.Args[2:], os.Stdout)
 	case "-h", "--help", "help":

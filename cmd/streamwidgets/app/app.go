@@ -21,6 +21,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/overlays"
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
+	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
 	"github.com/streamwidgets/streamwidgets/transport/ws"
@@ -32,6 +33,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the embedded store and the self-hosted issuer's key. Default ./data.
 	DataDir string
+	// Store is "bolt" (default: embedded, in DataDir) or "dynamodb".
+	Store string
+	// Dynamo configures the DynamoDB store (tables, endpoint, TTL).
+	Dynamo dynamo.Config
 	// LocalIssuer trusts tokens minted by `streamwidgets token`. Default on (see DisableLocalIssuer).
 	DisableLocalIssuer bool
 	// OIDC, when Issuer is set, trusts a production issuer such as Cognito.
@@ -99,8 +104,8 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = bolt.Open(cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("app: %w", err)
+	if a.store, err = OpenStore(context.Background(), cfg); err != nil {
+		return nil, err
 	}
 	registry := kinds.Default()
 	grainDeps := cfg.Widgets
@@ -149,6 +154,32 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	overlays.Register(a.http)
 	ok = true
 	return a, nil
+}
+
+// OpenStore opens the configured store; a DynamoDB store must have its
+// tables (serve says what is missing instead of failing on the first write).
+func OpenStore(ctx context.Context, cfg Config) (persistence.Store, error) {
+	switch cfg.Store {
+	case "", "bolt":
+		st, err := bolt.Open(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		return st, nil
+	case "dynamodb":
+		db, err := dynamo.NewClient(ctx, cfg.Dynamo)
+		if err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := dynamo.Check(cctx, db, cfg.Dynamo); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		return dynamo.New(db, cfg.Dynamo), nil
+	default:
+		return nil, fmt.Errorf("app: unknown store %q (bolt or dynamodb)", cfg.Store)
+	}
 }
 
 // signIn builds the verifier from the self-hosted issuer and/or OIDC.

@@ -56,6 +56,7 @@ func startNodeIn(t *testing.T, dir string, mutate ...func(*app.Config)) *node {
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	useTestStore(t, &cfg)
 	a, err := app.New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
