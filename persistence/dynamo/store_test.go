@@ -19,6 +19,7 @@ import (
 var server *dynamotest.Server
 
 func TestMain(m *testing.M) {
+	dynamotest.UseLocalCredentials()
 	var err error
 	server, err = dynamotest.Start("")
 	if err != nil {
@@ -36,9 +37,6 @@ func newStore(t *testing.T) (*dynamo.Store, dynamo.Config) {
 	t.Helper()
 	n := tableSeq.Add(1)
 	cfg := dynamo.Config{Endpoint: server.Endpoint, WidgetsTable: fmt.Sprintf("widgets_%d", n), CredentialsTable: fmt.Sprintf("creds_%d", n)}
-	t.Setenv("AWS_ACCESS_KEY_ID", "local")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	t.Setenv("AWS_REGION", "us-east-1")
 	db, err := dynamo.NewClient(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

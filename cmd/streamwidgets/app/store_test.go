@@ -24,9 +24,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "app tests:", err)
 			os.Exit(1)
 		}
-		for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"} {
-			os.Setenv(k, v)
-		}
+		dynamotest.UseLocalCredentials()
 	}
 	code := m.Run()
 	if dynamoServer != nil {

@@ -99,3 +99,11 @@ func (s *Server) Restart() error {
 	s.Stop()
 	return s.launch()
 }
+
+// UseLocalCredentials sets the fake credentials and region DynamoDB Local
+// accepts, for the AWS SDK's standard chain in this process.
+func UseLocalCredentials() {
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"} {
+		os.Setenv(k, v)
+	}
+}

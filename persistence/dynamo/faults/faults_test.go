@@ -23,9 +23,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"} {
-		os.Setenv(k, v)
-	}
+	dynamotest.UseLocalCredentials()
 	os.Exit(m.Run())
 }
 
