@@ -78,7 +78,7 @@ func TestStreamerJourney(t *testing.T) {
 	waitFor(t, obs, "the overlay to start counting", running, time.Second, func(v string) bool { return v == "true" })
 	t.Logf("overlay running %v after the click", time.Since(clicked).Round(time.Millisecond))
 	// Whole seconds round up: 04:59 shows once a full second has passed.
-	waitFor(t, obs, "the overlay to show 04:59", text(overlayTime), 1500*time.Millisecond, func(v string) bool { return v == "04:59" })
+	waitFor(t, obs, "the overlay to show 04:59", text(overlayTime), 3*time.Second, func(v string) bool { return v == "04:59" })
 	startedAt := clicked
 	time.Sleep(2500 * time.Millisecond)
 	before := eval(t, obs, text(overlayTime))
