@@ -36,7 +36,6 @@ func NewWidgetKind() *cluster.Kind {
 type widgetGrain struct {
 	deps     *Deps
 	id       string
-	self     *actor.PID
 	log      *zap.Logger
 	rec      *persistence.Record // nil: no widget with this id
 	loaded   bool
@@ -63,7 +62,6 @@ var _ widgetpb.Widget = (*widgetGrain)(nil)
 func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.deps = depsOf(ctx.ActorSystem())
 	g.id = ctx.Identity()
-	g.self = ctx.Self()
 	g.ctx = ctx
 	g.subs = map[string]subscriber{}
 	g.actions = rate.NewLimiter(rate.Limit(g.deps.ActionsPerSecond), g.deps.ActionBurst)
@@ -346,7 +344,7 @@ func (g *widgetGrain) syncTicker() {
 	switch {
 	case g.rec != nil && g.running() && g.stopTick == nil:
 		every := g.deps.TickInterval
-		g.stopTick = g.timers.SendRepeatedly(every, every, g.timersSelf(), tick{})
+		g.stopTick = g.timers.SendRepeatedly(every, every, g.ctx.Self(), tick{})
 	case (g.rec == nil || !g.running()) && g.stopTick != nil:
 		g.stopTicking()
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
@@ -76,8 +75,6 @@ func (g *widgetGrain) withStore(op func(context.Context) error) error {
 	}
 	return err
 }
-
-func (g *widgetGrain) timersSelf() *actor.PID { return g.self }
 
 func storeError(err error) error {
 	switch {

@@ -128,7 +128,7 @@ func (g *widgetGrain) publishState() {
 	g.statePending = true
 	if !g.flushScheduled {
 		g.flushScheduled = true
-		g.timers.SendOnce(wait, g.self, flushState{})
+		g.timers.SendOnce(wait, g.ctx.Self(), flushState{})
 	}
 }
 

@@ -156,7 +156,7 @@ func token(args []string, out io.Writer) error {
 	if *ttl <= 0 || *ttl > 365*24*time.Hour {
 		return errors.New("--ttl must be between 1s and 8760h")
 	}
-	iss, err := auth.LoadOrCreateLocalIssuer(*data)
+	iss, err := auth.LoadLocalIssuer(*data)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func loginLink(args []string, out io.Writer) error {
 	if u, err := url.Parse(*base); err != nil || u.Scheme == "" || u.Host == "" {
 		return fmt.Errorf("--url %q is not an address like http://host:port", *base)
 	}
-	iss, err := auth.LoadOrCreateLocalIssuer(*data)
+	iss, err := auth.LoadLocalIssuer(*data)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,6 +64,26 @@ func main() {
 	}
 }
 
+// browserURL is the address a browser on this machine uses for addr.
+func browserURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// selfCommand is how the user started us: `go run` builds into a temp dir.
+func selfCommand() string {
+	if strings.Contains(os.Args[0], "go-build") {
+		return "go run ./cmd/streamwidgets"
+	}
+	return os.Args[0]
+}
+
 func serve(args []string) error {
 	cfg, opts, err := parseServe(args)
 	if err != nil {
@@ -81,7 +103,8 @@ func serve(args []string) error {
 		return err
 	}
 	if a.Issuer != nil {
-		fmt.Fprintf(os.Stderr, "streamwidgets is up at http://%s — sign in to the manager with the link from: streamwidgets login-link --data %s --user YOUR_NAME\n", a.Addr(), cfg.DataDir)
+		fmt.Fprintf(os.Stderr, "streamwidgets is up at %s\nSign in to the manager with the link this prints:\n  %s login-link --data %s --url %s --user YOUR_NAME\n",
+			browserURL(a.Addr()), selfCommand(), cfg.DataDir, browserURL(a.Addr()))
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)

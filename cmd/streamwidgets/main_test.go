@@ -139,6 +139,18 @@ func TestServeTokenRestartAndSigterm(t *testing.T) {
 	addr := freeAddr(t)
 	p := startServe(t, bin, nil, "--addr", addr, "--data", data)
 	p.waitReady(t, addr)
+	if hint := p.out.String(); !strings.Contains(hint, "login-link --data "+data+" --url http://"+addr) {
+		t.Fatalf("the startup hint does not give this server's sign-in command:\n%s", hint)
+	}
+	link, err := exec.Command(bin, "login-link", "--data", data, "--url", "http://"+addr, "--user", "alice").Output()
+	if err != nil || !strings.HasPrefix(string(link), "http://"+addr+"/#signin=") {
+		t.Fatalf("login-link: %v %q", err, link)
+	}
+	resp, err := http.Post("http://"+addr+"/auth/session", "application/json", strings.NewReader(`{"ticket":"`+strings.TrimSpace(strings.SplitN(string(link), "#signin=", 2)[1])+`"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the CLI's sign-in link is refused by the server: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
 
 	tok, err := exec.Command(bin, "token", "--data", data, "--user", "alice", "--ttl", "1h").Output()
 	if err != nil {
@@ -199,5 +211,16 @@ func TestHelpDocumentsEveryFlagAndBadConfigIsReportedAtOnce(t *testing.T) {
 	out, err = exec.Command(bin, "token", "--data", t.TempDir()).CombinedOutput()
 	if err == nil || !bytes.Contains(out, []byte("--user")) {
 		t.Fatalf("token without --user: %v %s", err, out)
+	}
+	// A data dir no server ever used: refuse, instead of signing with a key the server lacks.
+	for _, cmd := range []string{"token", "login-link"} {
+		empty := t.TempDir()
+		out, err = exec.Command(bin, cmd, "--data", empty, "--user", "alice").CombinedOutput()
+		if err == nil || !bytes.Contains(out, []byte("start the server with this --data first")) {
+			t.Fatalf("%s on an unused data dir: %v %s", cmd, err, out)
+		}
+		if _, err := os.Stat(filepath.Join(empty, "keys")); err == nil {
+			t.Fatalf("%s created a signing key in an unused data dir", cmd)
+		}
 	}
 }

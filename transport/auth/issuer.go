@@ -41,12 +41,29 @@ type LocalIssuer struct {
 	jwks     json.RawMessage
 }
 
-// LoadOrCreateLocalIssuer reads the signing key from dir/keys, creating it if absent.
+// ErrNoKey means the data dir has no signing key: no server has started on it.
+var ErrNoKey = errors.New("auth: no signing key")
+
+// LoadOrCreateLocalIssuer reads the signing key from dir/keys, creating it if
+// absent (the server does this on its first start).
 func LoadOrCreateLocalIssuer(dir string) (*LocalIssuer, error) {
+	return loadIssuer(dir, true)
+}
+
+// LoadLocalIssuer reads an existing signing key. The CLI uses it: a token
+// signed with a key the server does not have would fail with no useful hint.
+func LoadLocalIssuer(dir string) (*LocalIssuer, error) {
+	return loadIssuer(dir, false)
+}
+
+func loadIssuer(dir string, create bool) (*LocalIssuer, error) {
 	keysDir := filepath.Join(dir, "keys")
 	path := filepath.Join(keysDir, keyFile)
 	key, err := readKey(path)
 	if errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return nil, fmt.Errorf("%w in %s: start the server with this --data first, or pass the --data the server uses", ErrNoKey, keysDir)
+		}
 		key, err = createKey(keysDir, path)
 	}
 	if err != nil {
