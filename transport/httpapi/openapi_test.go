@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
@@ -17,17 +18,7 @@ import (
 // TestOpenAPIMatchesRoutes keeps openapi.json true: every route the app
 // registers is documented with its method, and every documented one exists.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	iss, err := auth.LoadOrCreateLocalIssuer(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	trust, _ := iss.Trust()
-	v, _ := auth.NewVerifier(trust)
-	app, err := New(Config{}, Deps{Kinds: kinds.Default(), Verifier: v, JWKS: iss.JWKS(), CursorKey: make([]byte, 32), Metrics: prometheus.NewRegistry(),
-		SignIn: func(string) (string, string, time.Time, error) { return "", "", time.Time{}, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := newTestApp(t)
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
@@ -68,4 +59,21 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(registered) < 12 {
 		t.Fatalf("only %d routes registered; the check is not looking at the app", len(registered))
 	}
+}
+
+// newTestApp builds the API with every optional route on and no backends.
+func newTestApp(t *testing.T) *fiber.App {
+	t.Helper()
+	iss, err := auth.LoadOrCreateLocalIssuer(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, _ := iss.Trust()
+	v, _ := auth.NewVerifier(trust)
+	app, err := New(Config{}, Deps{Kinds: kinds.Default(), Verifier: v, JWKS: iss.JWKS(), CursorKey: make([]byte, 32), Metrics: prometheus.NewRegistry(),
+		SignIn: func(string) (string, string, time.Time, error) { return "", "", time.Time{}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
 }

@@ -73,7 +73,13 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	}
 	log := d.Logger.Named("http")
 	app := fiber.New(fiber.Config{
-		AppName:               "streamwidgets",
+		AppName: "streamwidgets",
+		// Immutable: every string and byte slice a handler gets from the
+		// request (params, query, headers, body, method, path) is a copy.
+		// Without it they alias buffers Fiber reuses for the next request,
+		// and a widget id kept in an actor message or a map silently turns
+		// into another user's id under load. Checked by TestEveryFiberAppIsImmutable.
+		Immutable:             true,
 		BodyLimit:             cfg.BodyLimit,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
