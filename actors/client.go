@@ -1,9 +1,11 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -28,7 +30,9 @@ func NewClient(c *cluster.Cluster, timeout time.Duration) *Client {
 }
 
 // UserCaller is a caller with full access to its own widgets.
-func UserCaller(userID string) *widgetpb.Caller { return &widgetpb.Caller{UserId: userID} }
+func UserCaller(userID string) *widgetpb.Caller {
+	return &widgetpb.Caller{UserId: strings.Clone(userID)}
+}
 
 // TokenCaller is a read-only caller holding one widget's access token.
 func TokenCaller(token string) *widgetpb.Caller {
@@ -55,50 +59,52 @@ type UpdateInput struct {
 
 // Create asks grain id to create its widget.
 func (c *Client) Create(ctx context.Context, caller *widgetpb.Caller, id string, in CreateInput) (persistence.Record, error) {
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		return g.Create(&widgetpb.CreateRequest{Caller: caller, Title: in.Title, Type: in.Type, ConfigJson: in.Config, Active: in.Active}, opts...)
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Create(&widgetpb.CreateRequest{Caller: caller, WidgetId: id, Title: strings.Clone(in.Title), Type: strings.Clone(in.Type),
+			ConfigJson: bytes.Clone(in.Config), Active: in.Active}, opts...)
 	})
 }
 
 // Get returns the widget if caller may see it.
 func (c *Client) Get(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		return g.Get(&widgetpb.GetRequest{Caller: caller}, opts...)
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Get(&widgetpb.GetRequest{Caller: caller, WidgetId: id}, opts...)
 	})
 }
 
 // Update changes title, config or active.
 func (c *Client) Update(ctx context.Context, caller *widgetpb.Caller, id string, in UpdateInput) (persistence.Record, error) {
-	req := &widgetpb.UpdateRequest{Caller: caller, ConfigJson: in.Config, ExpectedVersion: in.ExpectedVersion}
+	req := &widgetpb.UpdateRequest{ConfigJson: bytes.Clone(in.Config), ExpectedVersion: in.ExpectedVersion}
 	if in.Title != nil {
-		req.Title, req.HasTitle = *in.Title, true
+		req.Title, req.HasTitle = strings.Clone(*in.Title), true
 	}
 	if in.Active != nil {
 		req.Active, req.HasActive = *in.Active, true
 	}
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		req.Caller, req.WidgetId = caller, id
 		return g.Update(req, opts...)
 	})
 }
 
 // Delete removes the widget and returns it as it was.
 func (c *Client) Delete(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		return g.Delete(&widgetpb.DeleteRequest{Caller: caller}, opts...)
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Delete(&widgetpb.DeleteRequest{Caller: caller, WidgetId: id}, opts...)
 	})
 }
 
 // RegenerateToken replaces the widget's access token.
 func (c *Client) RegenerateToken(ctx context.Context, caller *widgetpb.Caller, id string) (persistence.Record, error) {
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		return g.RegenerateToken(&widgetpb.RegenerateTokenRequest{Caller: caller}, opts...)
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.RegenerateToken(&widgetpb.RegenerateTokenRequest{Caller: caller, WidgetId: id}, opts...)
 	})
 }
 
 // Act applies an action to the widget's state.
 func (c *Client) Act(ctx context.Context, caller *widgetpb.Caller, id, action string, payload json.RawMessage) (persistence.Record, error) {
-	return c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		return g.Act(&widgetpb.ActionRequest{Caller: caller, Action: action, PayloadJson: payload}, opts...)
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.Act(&widgetpb.ActionRequest{Caller: caller, WidgetId: id, Action: strings.Clone(action), PayloadJson: bytes.Clone(payload)}, opts...)
 	})
 }
 
@@ -107,8 +113,8 @@ func (c *Client) Act(ctx context.Context, caller *widgetpb.Caller, id, action st
 // stops without the widget being deleted, subscribe again).
 func (c *Client) Subscribe(ctx context.Context, caller *widgetpb.Caller, id string, subscriber *actor.PID) (persistence.Record, *actor.PID, error) {
 	var grain *actor.PID
-	rec, err := c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		r, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, Subscriber: subscriber}, opts...)
+	rec, err := c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		r, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, WidgetId: id, Subscriber: subscriber}, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -120,8 +126,8 @@ func (c *Client) Subscribe(ctx context.Context, caller *widgetpb.Caller, id stri
 
 // Unsubscribe removes subscriber from the widget's viewers.
 func (c *Client) Unsubscribe(ctx context.Context, id string, subscriber *actor.PID) error {
-	_, err := c.call(ctx, id, func(g *widgetpb.WidgetGrainClient, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
-		if _, err := g.Unsubscribe(&widgetpb.UnsubscribeRequest{Subscriber: subscriber}, opts...); err != nil {
+	_, err := c.call(ctx, nil, id, func(g *widgetpb.WidgetGrainClient, _ *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		if _, err := g.Unsubscribe(&widgetpb.UnsubscribeRequest{WidgetId: id, Subscriber: subscriber}, opts...); err != nil {
 			return nil, err
 		}
 		return &widgetpb.WidgetReply{RecordJson: []byte(`{}`)}, nil
@@ -129,11 +135,21 @@ func (c *Client) Unsubscribe(ctx context.Context, id string, subscriber *actor.P
 	return err
 }
 
-type grainCall func(*widgetpb.WidgetGrainClient, []cluster.GrainCallOption) (*widgetpb.WidgetReply, error)
+// grainCall makes one request. It gets the caller and id as copied by call,
+// and must build its request from those, never from the method's arguments.
+type grainCall func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error)
 
-func (c *Client) call(ctx context.Context, id string, do grainCall) (persistence.Record, error) {
+// call is the one boundary between transports and grains. Strings that enter
+// the cluster here become grain identities, map keys and event fields that
+// outlive the request, so they are copied: a transport's buffers (Fiber reuses
+// its request buffers) can never reach a grain, whatever the caller passes.
+func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, do grainCall) (persistence.Record, error) {
 	if !ValidID(id) {
 		return persistence.Record{}, notFound()
+	}
+	id = strings.Clone(id)
+	if caller != nil {
+		caller = &widgetpb.Caller{UserId: strings.Clone(caller.GetUserId()), TokenHash: strings.Clone(caller.GetTokenHash())}
 	}
 	timeout := c.timeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
@@ -143,7 +159,7 @@ func (c *Client) call(ctx context.Context, id string, do grainCall) (persistence
 		return persistence.Record{}, &Error{Code: CodeUnavailable, Message: "request deadline passed"}
 	}
 	// Options go to plain requests only: on futures they mutate a library global.
-	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), []cluster.GrainCallOption{cluster.WithTimeout(timeout)})
+	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, []cluster.GrainCallOption{cluster.WithTimeout(timeout)})
 	if err != nil {
 		return persistence.Record{}, fromGrainError(err)
 	}

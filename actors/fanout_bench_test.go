@@ -43,7 +43,7 @@ func BenchmarkFanout(b *testing.B) {
 			g := widgetpb.GetWidgetGrainClient(node.m.Cluster, "g")
 			for i := 0; i < n; i++ {
 				pid := node.m.System.Root.Spawn(props)
-				if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: alice, Subscriber: pid}); err != nil {
+				if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: alice, WidgetId: "g", Subscriber: pid}); err != nil {
 					b.Fatal(err)
 				}
 			}

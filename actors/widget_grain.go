@@ -46,6 +46,7 @@ type widgetGrain struct {
 	stopTick scheduler.CancelFunc
 	ctx      cluster.GrainContext
 
+	stopping       bool                  // a stop is queued (see forgetIfMissing, checkTarget)
 	subs           map[string]subscriber // key: pidKey
 	lastBroadcast  time.Time
 	statePending   bool
@@ -61,7 +62,7 @@ var _ widgetpb.Widget = (*widgetGrain)(nil)
 
 func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.deps = depsOf(ctx.ActorSystem())
-	g.id = ctx.Identity()
+	g.id = strings.Clone(ctx.Identity())
 	g.ctx = ctx
 	g.subs = map[string]subscriber{}
 	g.actions = rate.NewLimiter(rate.Limit(g.deps.ActionsPerSecond), g.deps.ActionBurst)
@@ -91,7 +92,7 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 			return
 		}
 		if time.Since(g.lastUsed) >= g.idleFor {
-			ctx.Poison(ctx.Self())
+			g.stop()
 		}
 	case tick:
 		g.onTick()
@@ -108,6 +109,10 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 
 func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	if req.GetCaller().GetUserId() == "" {
 		return nil, grainError(&Error{Code: CodeForbidden, Message: "only a signed-in user can create widgets"})
 	}
@@ -152,6 +157,10 @@ func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainConte
 
 func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	rec, err := g.authorize(req.GetCaller(), false)
 	if err != nil {
 		return nil, grainError(err)
@@ -161,6 +170,10 @@ func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*
 
 func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
 		if v := req.GetExpectedVersion(); v != 0 && v != rec.Version {
 			return rec, &Error{Code: CodeConflict, Message: "the widget changed since you read it (version " + strconv.FormatInt(rec.Version, 10) + "); reload and try again"}
@@ -196,6 +209,10 @@ func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainConte
 
 func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, _ kinds.Definition, _ time.Time) (persistence.Record, error) {
 		token, err := g.deps.NewToken()
 		rec.AccessToken = token
@@ -210,6 +227,10 @@ func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx 
 
 func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	action := kinds.Action{Name: req.GetAction(), Payload: req.GetPayloadJson()}
 	if !g.actions.Allow() {
 		return nil, grainError(&Error{Code: CodeRateLimited, Message: "too many actions on this widget; slow down"})
@@ -227,6 +248,10 @@ func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext)
 
 func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	rec, err := g.authorize(req.GetCaller(), true)
 	if err != nil {
 		return nil, grainError(err)
@@ -244,7 +269,7 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 	g.stopTicking()
 	g.publishDeleted(rec)
 	g.log.Info("widget deleted")
-	ctx.Poison(ctx.Self())
+	g.stop()
 	return g.reply(rec, req.GetCaller())
 }
 
@@ -354,6 +379,36 @@ func (g *widgetGrain) stopTicking() {
 	if g.stopTick != nil {
 		g.stopTick()
 		g.stopTick = nil
+	}
+}
+
+// checkTarget refuses a request meant for another widget. That happens only
+// if an identity was corrupted on the way (a transport buffer reaching the
+// cluster did exactly this once): a grain must never act under a wrong name,
+// so it refuses, says so loudly and stops, and the next call re-activates.
+func (g *widgetGrain) checkTarget(want string) error {
+	if want == g.id && want == g.ctx.Identity() {
+		return nil
+	}
+	g.log.Error("refused a request for another widget: grain identity mismatch",
+		zap.String("request_widget_id", want), zap.String("identity_now", g.ctx.Identity()))
+	g.stop()
+	return grainError(&Error{Code: CodeUnavailable, Message: "widget routing error; nothing was changed, try again"})
+}
+
+// forgetIfMissing stops a grain whose widget does not exist once it has
+// answered: a request for an unknown id must cost nothing that lasts.
+func (g *widgetGrain) forgetIfMissing() {
+	if g.loaded && g.rec == nil && len(g.subs) == 0 {
+		g.stop()
+	}
+}
+
+// stop passivates the grain after the messages already queued.
+func (g *widgetGrain) stop() {
+	if !g.stopping {
+		g.stopping = true
+		g.ctx.Poison(g.ctx.Self())
 	}
 }
 

@@ -41,6 +41,10 @@ func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
 
 func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.GrainContext) (*widgetpb.SubscribeReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	pid := req.GetSubscriber()
 	if pid == nil || pid.GetId() == "" {
 		return nil, grainError(&Error{Code: CodeInternal, Message: "subscribe without a subscriber"})
@@ -71,6 +75,10 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 
 func (g *widgetGrain) Unsubscribe(req *widgetpb.UnsubscribeRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
 	g.lastUsed = time.Now()
+	if err := g.checkTarget(req.GetWidgetId()); err != nil {
+		return nil, err
+	}
+	defer g.forgetIfMissing()
 	if pid := req.GetSubscriber(); pid != nil {
 		if _, ok := g.subs[pidKey(pid)]; ok {
 			delete(g.subs, pidKey(pid))

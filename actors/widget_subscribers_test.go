@@ -51,7 +51,7 @@ func (p *probe) last(kind widgetpb.WidgetEvent_Kind) *widgetpb.WidgetEvent {
 func subscribe(t *testing.T, n *node, caller *widgetpb.Caller, id string, p *probe) {
 	t.Helper()
 	g := widgetpb.GetWidgetGrainClient(n.m.Cluster, id)
-	if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, Subscriber: p.pid}); err != nil {
+	if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, WidgetId: id, Subscriber: p.pid}); err != nil {
 		t.Fatalf("subscribe: %v", err)
 	}
 }
