@@ -2,10 +2,12 @@ package persistence
 
 import "context"
 
-// Store keeps widget records. Every write is conditional on a version so two
-// activations of the same grain (a failover, a split brain) can never silently
-// overwrite each other.
+// Store keeps widget records, and the one-time claims of OnceStore. Every
+// write is conditional on a version so two activations of the same grain (a
+// failover, a split brain) can never silently overwrite each other.
 type Store interface {
+	OnceStore
+
 	// Get returns the record with that id or ErrNotFound.
 	Get(ctx context.Context, id string) (Record, error)
 	// List returns one page of an owner's records, newest first.

@@ -48,7 +48,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketWidgets, bucketOwner, bucketToken} {
+		for _, b := range [][]byte{bucketWidgets, bucketOwner, bucketToken, bucketOnce, bucketOnceExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

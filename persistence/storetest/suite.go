@@ -35,6 +35,10 @@ func Run(t *testing.T, newStore Factory) {
 		{"ListPagesCoverEverythingOnce", testListPaging},
 		{"ListFilters", testListFilters},
 		{"ListRejectsGarbageCursor", testGarbageCursor},
+		{"ClaimOnce", testClaimOnce},
+		{"ClaimAfterExpiry", testClaimAfterExpiry},
+		{"ConcurrentClaimsOneWins", testConcurrentClaimsOneWins},
+		{"ClaimsAreNotWidgets", testClaimsAreNotWidgets},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

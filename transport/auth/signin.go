@@ -1,14 +1,16 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
 // signInAudience marks one-time sign-in tickets. A ticket is never accepted
@@ -18,18 +20,26 @@ const signInAudience = "streamwidgets-signin"
 // ErrTicket is returned for a ticket that is invalid, expired or already used.
 var ErrTicket = errors.New("auth: sign-in link is invalid, expired or already used")
 
+// ticketKeyPrefix namespaces redeemed ticket ids among the store's claims.
+const ticketKeyPrefix = "signin#"
+
+// ticketGrace keeps a redeemed ticket's claim a little past its expiry, so
+// no clock difference between nodes reopens it while it still verifies.
+const ticketGrace = time.Minute
+
 // SignInTickets mints and redeems one-time sign-in tickets of the
 // self-hosted issuer: `streamwidgets login-link` prints one in a URL
 // fragment; the console exchanges it for a session token.
 type SignInTickets struct {
 	iss  *LocalIssuer
-	mu   sync.Mutex
-	used map[string]time.Time // ticket id -> expiry, so each works once
+	used persistence.OnceStore
 }
 
-// NewSignInTickets returns the ticket desk of iss.
-func NewSignInTickets(iss *LocalIssuer) *SignInTickets {
-	return &SignInTickets{iss: iss, used: map[string]time.Time{}}
+// NewSignInTickets returns the ticket desk of iss. used remembers redeemed
+// ticket ids: pass the node's store, so a ticket works once across restarts
+// and across every node that shares the store.
+func NewSignInTickets(iss *LocalIssuer, used persistence.OnceStore) *SignInTickets {
+	return &SignInTickets{iss: iss, used: used}
 }
 
 // MintTicket signs a ticket for user valid for ttl.
@@ -51,8 +61,10 @@ func (i *LocalIssuer) MintTicket(userID string, ttl time.Duration) (string, erro
 	return tok.SignedString(i.key)
 }
 
-// Redeem checks a ticket, marks it used and returns its user.
-func (s *SignInTickets) Redeem(ticket string) (string, error) {
+// Redeem checks a ticket, marks it used and returns its user. A ticket that
+// does not verify, or was redeemed before, is ErrTicket; when the store
+// cannot record the redemption the ticket is refused with that error.
+func (s *SignInTickets) Redeem(ctx context.Context, ticket string) (string, error) {
 	var c jwt.RegisteredClaims
 	_, err := jwt.ParseWithClaims(ticket, &c, func(*jwt.Token) (any, error) { return &s.iss.key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"ES256"}), jwt.WithIssuer(s.iss.issuer), jwt.WithAudience(signInAudience),
@@ -60,17 +72,12 @@ func (s *SignInTickets) Redeem(ticket string) (string, error) {
 	if err != nil || c.ID == "" || checkSubject(c.Subject) != nil {
 		return "", ErrTicket
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := time.Now()
-	for id, exp := range s.used {
-		if now.After(exp) {
-			delete(s.used, id)
-		}
+	claimed, err := s.used.ClaimOnce(ctx, ticketKeyPrefix+c.ID, c.ExpiresAt.Time.Add(ticketGrace))
+	if err != nil {
+		return "", fmt.Errorf("auth: redeem ticket: %w", err)
 	}
-	if _, dup := s.used[c.ID]; dup {
+	if !claimed {
 		return "", ErrTicket
 	}
-	s.used[c.ID] = c.ExpiresAt.Time.Add(time.Minute)
 	return c.Subject, nil
 }

@@ -120,10 +120,16 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 			func() float64 { return float64(a.member.Cluster.GetClusterKind("Widget").Count()) }))
 	var signIn httpapi.SignIn
 	if a.Issuer != nil {
-		desk := auth.NewSignInTickets(a.Issuer)
+		// Redeemed tickets are claims in the store: once, across restarts and nodes.
+		desk := auth.NewSignInTickets(a.Issuer, a.store)
 		signIn = func(ticket string) (string, string, time.Time, error) {
-			user, err := desk.Redeem(ticket)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			user, err := desk.Redeem(ctx, ticket)
 			if err != nil {
+				if !errors.Is(err, auth.ErrTicket) {
+					log.Warn("sign-in refused: the store cannot record the ticket", zap.Error(err))
+				}
 				return "", "", time.Time{}, err
 			}
 			expires := time.Now().Add(SessionTTL)
