@@ -14,4 +14,6 @@ var (
 	ErrUnavailable = errors.New("persistence: store unavailable")
 	// ErrTooLarge means a record is over the store's item size limit.
 	ErrTooLarge = errors.New("persistence: record too large")
+	// ErrNoTokenKeys means a store has no keys to seal or open access tokens.
+	ErrNoTokenKeys = errors.New("persistence: no keys to seal access tokens")
 )

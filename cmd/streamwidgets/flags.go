@@ -15,7 +15,9 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
+	"github.com/streamwidgets/streamwidgets/persistence/seal"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
 )
 
@@ -43,6 +45,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", "", "required audience / Cognito app client id")
 	fs.StringVar(&cfg.OIDC.TokenUse, "oidc-token-use", "", `Cognito token_use to require: "id" or "access"`)
+	sealKeys := fs.String("seal-keys", "", "keys sealing widget tokens at rest, kid:base64key[,kid:base64key…] (first seals; keep old ones listed to read records sealed with them); required with --store dynamodb, the same on every node; prefer STREAMWIDGETS_SEAL_KEYS (default: generated in the data dir)")
 	fs.StringVar(&cfg.CursorSecret, "cursor-secret", "", "secret (>= 32 chars) that signs list cursors; share it across nodes (default: generated in the data dir)")
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins, besides this host, that may open WebSockets (e.g. https://manager.example.com)")
 	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
@@ -53,6 +56,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		return cfg, opts, err
 	}
 	cfg.DisableLocalIssuer = !*localIssuer
+	cfg.SealKeys = persistence.Secret(*sealKeys)
 	var errs []error
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
@@ -87,6 +91,13 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	}
 	if cfg.Store != "bolt" && cfg.Store != "dynamodb" {
 		errs = append(errs, fmt.Errorf("--store %q: want bolt or dynamodb", cfg.Store))
+	}
+	if *sealKeys != "" {
+		if _, err := seal.ParseKeyring(*sealKeys); err != nil {
+			errs = append(errs, fmt.Errorf("--seal-keys: %w", err))
+		}
+	} else if cfg.Store == "dynamodb" {
+		errs = append(errs, errors.New("--seal-keys (or STREAMWIDGETS_SEAL_KEYS) is required with --store dynamodb, the same on every node: kid:base64key, e.g. k1:$(openssl rand -base64 32)"))
 	}
 	if cfg.CursorSecret != "" && len(cfg.CursorSecret) < 32 {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))

@@ -1,6 +1,12 @@
 package bolt
 
-import "go.etcd.io/bbolt"
+import (
+	"encoding/json"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/streamwidgets/streamwidgets/persistence"
+)
 
 // OnceEntries counts the claims stored, both buckets (tests of purging).
 func (s *Store) OnceEntries() (once, byExpiry int) {
@@ -10,4 +16,26 @@ func (s *Store) OnceEntries() (once, byExpiry int) {
 		return nil
 	})
 	return once, byExpiry
+}
+
+// RawDump returns every bucket's keys and values as stored.
+func (s *Store) RawDump() []byte {
+	var out []byte
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				out = append(append(append(out, name...), k...), v...)
+				out = append(out, '\n')
+				return nil
+			})
+		})
+	})
+	return out
+}
+
+// PutLegacy creates rec as the store did before tokens were sealed: the
+// whole record as JSON, token in plaintext.
+func (s *Store) PutLegacy(rec persistence.Record) error {
+	_, err := s.put(rec, 0, func(r persistence.Record) ([]byte, error) { return json.Marshal(r) })
+	return err
 }

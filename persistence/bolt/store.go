@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/persistence/seal"
 )
 
 var (
@@ -29,16 +29,22 @@ var (
 // FileName is the store's file inside the data dir.
 const FileName = "widgets.db"
 
-// Store is a persistence.Store backed by bbolt.
+// Store is a persistence.Store backed by bbolt. Widget access tokens are
+// sealed at rest (record.go, persistence.SealToken).
 type Store struct {
-	db *bbolt.DB
+	db   *bbolt.DB
+	keys *seal.Keyring
 }
 
 var _ persistence.Store = (*Store)(nil)
 
 // Open opens (or creates) the store in dir. It fails fast when another
 // process holds the file, instead of hanging on the file lock.
-func Open(dir string) (*Store, error) {
+func Open(dir string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	path := filepath.Join(dir, FileName)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
@@ -59,7 +65,13 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt: create buckets: %w", err)
 	}
-	return &Store{db: db}, nil
+	if o.keys == nil { // created under the file lock: one key per data dir
+		if o.keys, err = seal.LoadOrCreateFile(keyFile(dir)); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("bolt: token keys: %w", err)
+		}
+	}
+	return &Store{db: db, keys: o.keys}, nil
 }
 
 // Get implements persistence.Store.
@@ -67,7 +79,7 @@ func (s *Store) Get(_ context.Context, id string) (persistence.Record, error) {
 	var rec persistence.Record
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var err error
-		rec, err = getRecord(tx, id)
+		rec, err = s.getRecord(tx, id)
 		return err
 	})
 	return rec, wrap("get "+id, err)
@@ -82,7 +94,7 @@ func (s *Store) GetByTokenHash(_ context.Context, hash string) (persistence.Reco
 			return persistence.ErrNotFound
 		}
 		var err error
-		rec, err = getRecord(tx, string(id))
+		rec, err = s.getRecord(tx, string(id))
 		return err
 	})
 	return rec, wrap("get by token hash", err)
@@ -90,9 +102,14 @@ func (s *Store) GetByTokenHash(_ context.Context, hash string) (persistence.Reco
 
 // Put implements persistence.Store.
 func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion int64) (persistence.Record, error) {
+	return s.put(rec, expectedVersion, s.encode)
+}
+
+// put writes rec, encoded by encode, with its indexes.
+func (s *Store) put(rec persistence.Record, expectedVersion int64, encode func(persistence.Record) ([]byte, error)) (persistence.Record, error) {
 	rec.Version = expectedVersion + 1
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		old, err := getRecord(tx, rec.ID)
+		old, err := s.getRecord(tx, rec.ID)
 		switch {
 		case errors.Is(err, persistence.ErrNotFound):
 			if expectedVersion != 0 {
@@ -120,7 +137,7 @@ func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion i
 		if err := tx.Bucket(bucketOwner).Put(ownerKey(rec), []byte(rec.ID)); err != nil {
 			return err
 		}
-		data, err := json.Marshal(rec)
+		data, err := encode(rec)
 		if err != nil {
 			return err
 		}
@@ -135,7 +152,7 @@ func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion i
 // Delete implements persistence.Store.
 func (s *Store) Delete(_ context.Context, id string, expectedVersion int64) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		old, err := getRecord(tx, id)
+		old, err := s.getRecord(tx, id)
 		if err != nil {
 			return err
 		}
@@ -180,7 +197,7 @@ func (s *Store) List(_ context.Context, q persistence.ListQuery) (persistence.Pa
 		}
 		var lastKey []byte
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			rec, err := getRecord(tx, string(tx.Bucket(bucketOwner).Get(k)))
+			rec, err := s.getRecord(tx, string(tx.Bucket(bucketOwner).Get(k)))
 			if err != nil {
 				return err
 			}
@@ -221,18 +238,6 @@ func matches(rec persistence.Record, q persistence.ListQuery, needle string) boo
 		return false
 	}
 	return needle == "" || strings.Contains(strings.ToLower(rec.Title), needle)
-}
-
-func getRecord(tx *bbolt.Tx, id string) (persistence.Record, error) {
-	data := tx.Bucket(bucketWidgets).Get([]byte(id))
-	if data == nil {
-		return persistence.Record{}, persistence.ErrNotFound
-	}
-	var rec persistence.Record
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return persistence.Record{}, fmt.Errorf("decode %s: %w", id, err)
-	}
-	return rec, nil
 }
 
 func unindex(tx *bbolt.Tx, old persistence.Record) error {

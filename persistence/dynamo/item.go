@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/persistence/seal"
 )
 
 // Attribute and index names (docs/dynamodb.md).
@@ -17,13 +18,18 @@ const (
 	attrUserID    = "user_id"
 	attrOwnerSort = "owner_sort" // sort key of by_owner: created_at (fixed width) + "#" + id
 	attrTokenHash = "token_hash"
-	attrTitleLC   = "title_lc" // lower-case title for the q filter
-	attrVersion   = "version"
-	attrExpires   = "expires_at" // TTL (epoch seconds), set only on inactive widgets
-	attrWidgetID  = "widget_id"  // on token guard items
-	indexOwner    = "by_owner"
-	indexToken    = "by_token_hash"
-	guardPrefix   = "tokenhash#"
+	// attrSealedToken holds the sealed access token; attrLegacyToken a
+	// plaintext one written before sealing (read, never written).
+	attrSealedToken = persistence.SealedTokenField
+	attrLegacyToken = persistence.LegacyTokenField
+	attrTokenKeyID  = "token_key_id"
+	attrTitleLC     = "title_lc" // lower-case title for the q filter
+	attrVersion     = "version"
+	attrExpires     = "expires_at" // TTL (epoch seconds), set only on inactive widgets
+	attrWidgetID    = "widget_id"  // on token guard items
+	indexOwner      = "by_owner"
+	indexToken      = "by_token_hash"
+	guardPrefix     = "tokenhash#"
 
 	// maxItemBytes is DynamoDB's item size limit (attribute names count too).
 	maxItemBytes = 400 * 1024
@@ -40,7 +46,10 @@ func ownerSort(rec persistence.Record) string {
 	return fmt.Sprintf("%020d#%s", rec.CreatedAt.UnixNano(), rec.ID)
 }
 
-func toItem(rec persistence.Record, ttl time.Duration) map[string]av {
+// toItem is the only way a record becomes an item. The token is stored
+// sealed (attrSealedToken) with the id of its key (attrTokenKeyID, to find
+// items still sealed with a key being retired); never in plaintext.
+func toItem(rec persistence.Record, ttl time.Duration, keys *seal.Keyring) (map[string]av, error) {
 	item := map[string]av{
 		attrID: s(rec.ID), "title": s(rec.Title), attrUserID: s(rec.UserID), "type": s(rec.Type),
 		"config": s(string(rec.Config)), "state": s(string(rec.State)), "active": b(rec.Active),
@@ -48,16 +57,23 @@ func toItem(rec persistence.Record, ttl time.Duration) map[string]av {
 		attrVersion: n(rec.Version), attrOwnerSort: s(ownerSort(rec)), attrTitleLC: s(strings.ToLower(rec.Title)),
 	}
 	if rec.AccessToken != "" {
-		item["access_token"] = s(rec.AccessToken)
+		sealed, err := persistence.SealToken(keys, rec.ID, rec.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		item[attrSealedToken] = s(sealed)
+		item[attrTokenKeyID] = s(seal.KeyID(sealed))
 		item[attrTokenHash] = s(persistence.TokenHash(rec.AccessToken))
 	}
 	if !rec.Active && ttl > 0 {
 		item[attrExpires] = n(rec.UpdatedAt.Add(ttl).Unix())
 	}
-	return item
+	return item, nil
 }
 
-func fromItem(item map[string]av) (persistence.Record, error) {
+// fromItem reads a widget item; a token in attrLegacyToken is plaintext
+// from before sealing (persistence.OpenToken).
+func fromItem(item map[string]av, keys *seal.Keyring) (persistence.Record, error) {
 	str := func(k string) string {
 		if v, ok := item[k].(*types.AttributeValueMemberS); ok {
 			return v.Value
@@ -65,7 +81,7 @@ func fromItem(item map[string]av) (persistence.Record, error) {
 		return ""
 	}
 	rec := persistence.Record{
-		ID: str(attrID), Title: str("title"), UserID: str(attrUserID), Type: str("type"), AccessToken: str("access_token"),
+		ID: str(attrID), Title: str("title"), UserID: str(attrUserID), Type: str("type"),
 		Config: []byte(str("config")), State: []byte(str("state")),
 	}
 	if v, ok := item["active"].(*types.AttributeValueMemberBOOL); ok {
@@ -80,6 +96,11 @@ func fromItem(item map[string]av) (persistence.Record, error) {
 	if rec.ID == "" || err1 != nil || err2 != nil || rec.Version == 0 {
 		return rec, fmt.Errorf("dynamo: malformed item %q", rec.ID)
 	}
+	token, err := persistence.OpenToken(keys, rec.ID, str(attrSealedToken), str(attrLegacyToken))
+	if err != nil {
+		return persistence.Record{}, fmt.Errorf("dynamo: item %s: %w", rec.ID, err)
+	}
+	rec.AccessToken = token
 	return rec, nil
 }
 

@@ -68,7 +68,7 @@ func (st *Store) List(ctx context.Context, q persistence.ListQuery) (persistence
 			return persistence.Page{}, wrap("list", err)
 		}
 		for _, item := range out.Items {
-			rec, err := fromItem(item)
+			rec, err := fromItem(item, st.keys)
 			if err != nil {
 				return persistence.Page{}, err
 			}

@@ -12,20 +12,26 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/persistence/seal"
 )
 
-// Store is a persistence.Store on DynamoDB.
+// Store is a persistence.Store on DynamoDB. Widget access tokens are sealed
+// at rest (item.go, persistence.SealToken).
 type Store struct {
-	db  *dynamodb.Client
-	cfg Config
+	db   *dynamodb.Client
+	cfg  Config
+	keys *seal.Keyring
 }
 
 var _ persistence.Store = (*Store)(nil)
 
-// New returns a store on client; the tables must exist (see Migrate).
-func New(client *dynamodb.Client, cfg Config) *Store {
+// New returns a store on client; the tables must exist (see Migrate). keys
+// seal widget access tokens; every node sharing the tables needs the same
+// keys. Without keys, records with a token cannot be written
+// (persistence.ErrNoTokenKeys).
+func New(client *dynamodb.Client, cfg Config, keys *seal.Keyring) *Store {
 	cfg.defaults()
-	return &Store{db: client, cfg: cfg}
+	return &Store{db: client, cfg: cfg, keys: keys}
 }
 
 func (st *Store) table() *string { return aws.String(st.cfg.WidgetsTable) }
@@ -48,7 +54,7 @@ func (st *Store) Get(ctx context.Context, id string) (persistence.Record, error)
 	if out.Item == nil || out.Item[attrUserID] == nil { // guard items are not widgets
 		return persistence.Record{}, fmt.Errorf("dynamo: get %s: %w", id, persistence.ErrNotFound)
 	}
-	return fromItem(out.Item)
+	return fromItem(out.Item, st.keys)
 }
 
 // GetByTokenHash implements persistence.Store: the token-hash index finds
@@ -88,7 +94,10 @@ func (st *Store) GetByTokenHash(ctx context.Context, hash string) (persistence.R
 // guard item, in one transaction.
 func (st *Store) Put(ctx context.Context, rec persistence.Record, expected int64) (persistence.Record, error) {
 	rec.Version = expected + 1
-	item := toItem(rec, st.cfg.InactiveTTL)
+	item, err := toItem(rec, st.cfg.InactiveTTL, st.keys)
+	if err != nil {
+		return rec, fmt.Errorf("dynamo: put %s: %w", rec.ID, err)
+	}
 	if size := itemSize(item); size > maxItemBytes {
 		return persistence.Record{}, fmt.Errorf("dynamo: put %s: %d bytes: %w", rec.ID, size, persistence.ErrTooLarge)
 	}
@@ -105,7 +114,7 @@ func (st *Store) Put(ctx context.Context, rec persistence.Record, expected int64
 	} else {
 		cond += " AND attribute_not_exists(#h)"
 	}
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: st.table(), Item: item, ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames:            map[string]string{"#v": attrVersion, "#h": attrTokenHash},
 		ExpressionAttributeValues:           values,

@@ -44,7 +44,7 @@ func newStore(t *testing.T) (*dynamo.Store, dynamo.Config) {
 	if _, err := dynamo.Migrate(context.Background(), db, cfg); err != nil {
 		t.Fatal(err)
 	}
-	return dynamo.New(db, cfg), cfg
+	return dynamo.New(db, cfg, testKeys(t)), cfg
 }
 
 func TestConformance(t *testing.T) {

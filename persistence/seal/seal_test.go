@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,30 @@ func TestRotationTamperingAndBinding(t *testing.T) {
 		if _, err := ParseKeyring(bad); err == nil {
 			t.Errorf("keyring %q accepted", bad)
 		}
+	}
+}
+
+func TestKeyFileIsCreatedOnceAndKept(t *testing.T) {
+	path := t.TempDir() + "/keys/seal.keys"
+	first, err := LoadOrCreateFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := first.Seal([]byte("tok"), []byte("w1"))
+	again, err := LoadOrCreateFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := again.Open(sealed, []byte("w1")); err != nil || string(got) != "tok" {
+		t.Fatalf("the reloaded key file does not open what the first sealed: %v", err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode: %v %v, want 0600", info.Mode(), err)
+	}
+	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateFile(path); err == nil {
+		t.Fatal("a corrupt key file was accepted")
 	}
 }

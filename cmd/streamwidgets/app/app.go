@@ -37,6 +37,11 @@ type Config struct {
 	Store string
 	// Dynamo configures the DynamoDB store (tables, endpoint, TTL).
 	Dynamo dynamo.Config
+	// SealKeys seal widget access tokens at rest: "kid:base64key[,…]", the
+	// first is primary (seal.ParseKeyring). Required with the DynamoDB store
+	// (every node needs the same keys). Default with the embedded store: a
+	// keyring created in DataDir/keys/seal.keys.
+	SealKeys persistence.Secret
 	// LocalIssuer trusts tokens minted by `streamwidgets token`. Default on (see DisableLocalIssuer).
 	DisableLocalIssuer bool
 	// OIDC, when Issuer is set, trusts a production issuer such as Cognito.
@@ -162,17 +167,29 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	return a, nil
 }
 
-// OpenStore opens the configured store; a DynamoDB store must have its
-// tables (serve says what is missing instead of failing on the first write).
+// OpenStore opens the configured store, sealing widget tokens with
+// cfg.SealKeys; a DynamoDB store must have its tables (serve says what is
+// missing instead of failing on the first write) and configured keys.
 func OpenStore(ctx context.Context, cfg Config) (persistence.Store, error) {
+	keys, err := sealKeys(cfg.SealKeys)
+	if err != nil {
+		return nil, err
+	}
 	switch cfg.Store {
 	case "", "bolt":
-		st, err := bolt.Open(cfg.DataDir)
+		var opts []bolt.Option
+		if keys != nil {
+			opts = append(opts, bolt.WithTokenKeys(keys))
+		}
+		st, err := bolt.Open(cfg.DataDir, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
 		return st, nil
 	case "dynamodb":
+		if keys == nil {
+			return nil, errNoSealKeys
+		}
 		db, err := dynamo.NewClient(ctx, cfg.Dynamo)
 		if err != nil {
 			return nil, fmt.Errorf("app: %w", err)
@@ -182,7 +199,7 @@ func OpenStore(ctx context.Context, cfg Config) (persistence.Store, error) {
 		if err := dynamo.Check(cctx, db, cfg.Dynamo); err != nil {
 			return nil, fmt.Errorf("app: %w", err)
 		}
-		return dynamo.New(db, cfg.Dynamo), nil
+		return dynamo.New(db, cfg.Dynamo, keys), nil
 	default:
 		return nil, fmt.Errorf("app: unknown store %q (bolt or dynamodb)", cfg.Store)
 	}

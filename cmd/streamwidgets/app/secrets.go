@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/persistence/seal"
 )
 
 const cursorKeyFile = "cursor.key"
@@ -33,4 +36,22 @@ func loadCursorKey(dir, configured string) ([]byte, error) {
 		return nil, fmt.Errorf("app: cursor key: %w", err)
 	}
 	return key, nil
+}
+
+// errNoSealKeys: DynamoDB nodes cannot each make their own token keys, or a
+// token sealed on one node would not open on the next.
+var errNoSealKeys = errors.New("app: the DynamoDB store needs --seal-keys (STREAMWIDGETS_SEAL_KEYS), the same on every node: " +
+	"kid:base64key, e.g. k1:$(openssl rand -base64 32)")
+
+// sealKeys parses the configured token sealing keys; nil when none are
+// configured (the embedded store then keeps its own in the data dir).
+func sealKeys(spec persistence.Secret) (*seal.Keyring, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	keys, err := seal.ParseKeyring(spec.Reveal())
+	if err != nil {
+		return nil, fmt.Errorf("app: seal keys: %w", err)
+	}
+	return keys, nil
 }

@@ -3,12 +3,14 @@ package app_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"testing"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo/dynamotest"
 )
@@ -43,6 +45,9 @@ func useTestStore(t *testing.T, cfg *app.Config) {
 	suffix := hex.EncodeToString(sum[:6])
 	cfg.Store = "dynamodb"
 	cfg.Dynamo = dynamo.Config{Endpoint: dynamoServer.Endpoint, WidgetsTable: "w_" + suffix, CredentialsTable: "c_" + suffix}
+	if cfg.SealKeys == "" { // one key per data dir, like the tables: a restarted node reads its tokens
+		cfg.SealKeys = persistence.Secret("t1:" + base64.StdEncoding.EncodeToString(sum[:]))
+	}
 	db, err := dynamo.NewClient(context.Background(), cfg.Dynamo)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package faults
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,9 +20,17 @@ import (
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/cluster/member"
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo/dynamotest"
+	"github.com/streamwidgets/streamwidgets/persistence/storetest"
 )
+
+func newKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
 
 func TestMain(m *testing.M) {
 	dynamotest.UseLocalCredentials()
@@ -69,7 +79,7 @@ func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
-	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Store: "dynamodb", Dynamo: migrated(t, srv.Endpoint, "outage")}
+	cfg := app.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Store: "dynamodb", Dynamo: migrated(t, srv.Endpoint, "outage"), SealKeys: "f1:" + persistence.Secret(newKey())}
 	a, err := app.New(cfg, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +140,7 @@ func TestTwoActivationsNeverLoseAnAcknowledgedUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := dynamo.New(db, cfg)
+	store := dynamo.New(db, cfg, storetest.NewKeyring(t, "f1"))
 	for i := 0; i < 2; i++ {
 		m, err := member.Start(member.Config{Name: fmt.Sprintf("island-%d", i)}, actors.Deps{
 			Store: store, ActionsPerSecond: 1e6, ActionBurst: 1e6,

@@ -1,0 +1,23 @@
+package dynamo
+
+import (
+	"context"
+
+	"github.com/streamwidgets/streamwidgets/persistence"
+)
+
+// PutLegacy creates rec as the store did before tokens were sealed: the
+// token in plaintext in access_token, with its hash and guard item.
+func (st *Store) PutLegacy(ctx context.Context, rec persistence.Record) error {
+	rec.Version = 1
+	plain := rec.AccessToken
+	rec.AccessToken = ""
+	item, err := toItem(rec, st.cfg.InactiveTTL, nil)
+	if err != nil {
+		return err
+	}
+	item[attrLegacyToken] = s(plain)
+	item[attrTokenHash] = s(persistence.TokenHash(plain))
+	rec.AccessToken = plain
+	return st.create(ctx, rec, item)
+}
