@@ -159,7 +159,8 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 		return persistence.Record{}, &Error{Code: CodeUnavailable, Message: "request deadline passed"}
 	}
 	// Options go to plain requests only: on futures they mutate a library global.
-	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, []cluster.GrainCallOption{cluster.WithTimeout(timeout)})
+	opts := []cluster.GrainCallOption{cluster.WithTimeout(timeout), cluster.WithRetryCount(retries), cluster.WithRetryAction(retryBackoff)}
+	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, opts)
 	if err != nil {
 		return persistence.Record{}, fromGrainError(err)
 	}
@@ -168,6 +169,19 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 		return persistence.Record{}, fmt.Errorf("widget %s: decode reply: %w", id, err)
 	}
 	return rec, nil
+}
+
+// retries bounds how often a call is re-sent after a dead letter: the grain
+// was stopping (passivated, deleted, or just answered for a missing widget)
+// and never saw the message, so re-sending cannot apply anything twice.
+const retries = 8
+
+// retryBackoff waits before retry i (5 ms doubling to 200 ms, ~0.7 s in all)
+// so the next activation has time to start. The library's default waits
+// nanoseconds and gives up while the old activation is still being removed.
+func retryBackoff(i int) int {
+	time.Sleep(min(5*time.Millisecond<<i, 200*time.Millisecond))
+	return i + 1
 }
 
 // ValidID reports whether id can name a widget: 1-64 URL-safe characters.

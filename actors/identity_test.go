@@ -1,8 +1,10 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -105,5 +107,35 @@ func TestUnknownIDsLeaveNoActivation(t *testing.T) {
 	waitFor(t, 5*time.Second, func() bool { return kind.Count() <= base }, "activations of missing widgets to stop")
 	if _, err := n.w.Get(ctx, actors.UserCaller("alice"), "the-one-real-widget"); err != nil {
 		t.Fatalf("the real widget: %v", err)
+	}
+}
+
+// TestCallsRacingAStoppingGrainAreAnswered: requests queued just as a grain
+// stops (here: a missing widget's grain stops after every answer) must get
+// their answer, not wait for the call timeout.
+func TestCallsRacingAStoppingGrainAreAnswered(t *testing.T) {
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Hour)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 150 {
+				call, cancel := context.WithTimeout(ctx, 3*time.Second)
+				_, err := n.w.Get(call, actors.UserCaller("mallory"), fmt.Sprintf("racy-%d", (g+i)%3))
+				cancel()
+				if !errors.Is(err, actors.ErrNotFound) {
+					mu.Lock()
+					failures = append(failures, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d of 1200 calls racing a stopping grain failed, first: %v", len(failures), failures[0])
 	}
 }

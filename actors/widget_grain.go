@@ -22,12 +22,12 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
-// NewWidgetKind returns the cluster kind of widget grains. The generated
-// receive timeout is off (0): it would passivate a grain whose timer runs; the
-// grain passivates itself instead (see idleCheck).
-func NewWidgetKind() *cluster.Kind {
+// NewWidgetKind returns the cluster kind of widget grains on system. The
+// generated receive timeout is off (0): it would passivate a grain whose
+// timer runs; the grain passivates itself instead (see idleCheck).
+func NewWidgetKind(system *actor.ActorSystem) *cluster.Kind {
 	return widgetpb.NewWidgetKind(func() widgetpb.Widget { return &widgetGrain{} }, 0,
-		actor.WithReceiverMiddleware(forwardTerminated))
+		actor.WithReceiverMiddleware(forwardTerminated), actor.WithMailbox(stopGuardedMailbox(system)))
 }
 
 // widgetGrain alone owns one widget: its record, config, state and timers.

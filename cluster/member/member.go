@@ -69,7 +69,7 @@ func Start(cfg Config, deps actors.Deps, log *zap.Logger) (*Member, error) {
 	deps.Logger = log
 	actors.Install(system, deps)
 	conf := cluster.Configure(cfg.Name, provider, disthash.New(), remote.Configure(cfg.Host, cfg.Port),
-		cluster.WithKinds(actors.NewWidgetKind()),
+		cluster.WithKinds(actors.NewWidgetKind(system)),
 		cluster.WithRequestTimeout(cfg.RequestTimeout),
 	)
 	c := cluster.New(system, conf)
