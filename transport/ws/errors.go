@@ -2,10 +2,16 @@ package ws
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
 
-func jsonError(code, message string) ([]byte, error) {
-	return json.Marshal(protocol.Error{Type: protocol.TypeError, Code: code, Message: message})
+// jsonError encodes an ERROR frame.
+func jsonError(e protocol.Error) ([]byte, error) {
+	frame, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("ws: encode %s error: %w", e.Code, err)
+	}
+	return frame, nil
 }

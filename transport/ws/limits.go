@@ -31,3 +31,17 @@ func (c *counter) release(key string) {
 	}
 	c.count[key]--
 }
+
+// full reports whether key has no slot left, without taking one.
+func (c *counter) full(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count[key] >= c.max
+}
+
+// held is how many slots key holds (tests).
+func (c *counter) held(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count[key]
+}

@@ -6,19 +6,15 @@ package ws
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/fasthttp/websocket"
 	fws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
@@ -35,7 +31,10 @@ type Config struct {
 	// (default 2.5 × PingInterval) is closed. Default 20s.
 	PingInterval time.Duration
 	IdleTimeout  time.Duration
-	// WriteTimeout bounds each write to a client. Default 10s.
+	// WriteTimeout is the longest a queued frame may wait to reach the OS;
+	// past it the client counts as not reading and is closed (4002, best
+	// effort). It catches clients that only get coalesced state updates, whose
+	// queue never fills. Default 5s.
 	WriteTimeout time.Duration
 	// MaxFrameBytes closes the socket (1009) on a bigger frame. Default 16 KiB.
 	MaxFrameBytes int64
@@ -82,7 +81,7 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 	def(&cfg.AuthTimeout, 3*time.Second)
 	def(&cfg.PingInterval, 20*time.Second)
 	def(&cfg.IdleTimeout, cfg.PingInterval*5/2)
-	def(&cfg.WriteTimeout, 10*time.Second)
+	def(&cfg.WriteTimeout, 5*time.Second)
 	if cfg.MaxFrameBytes <= 0 {
 		cfg.MaxFrameBytes = protocol.MaxFrameBytes
 	}
@@ -124,6 +123,9 @@ func (s *Server) Register(app *fiber.App) {
 
 // guard runs before the upgrade: Origin allow-list and per-address cap. It
 // answers plain HTTP errors, as a browser expects on a refused handshake.
+// It reserves nothing: an upgrade can still fail after it (a bad handshake,
+// a HEAD request, a client gone before the reply), and only the handler,
+// which runs after a successful upgrade, takes and returns an address slot.
 func (s *Server) guard(c *fiber.Ctx) error {
 	if !fws.IsWebSocketUpgrade(c) {
 		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
@@ -132,11 +134,9 @@ func (s *Server) guard(c *fiber.Ctx) error {
 		s.log.Info("origin refused", zap.String("origin", c.Get(fiber.HeaderOrigin)))
 		return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": fiber.Map{"code": "origin_not_allowed", "message": "this origin may not open sockets"}})
 	}
-	ip := c.IP()
-	if !s.ips.acquire(ip) {
+	if s.ips.full(c.IP()) {
 		return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": fiber.Map{"code": protocol.CodeTooManyConnections, "message": "too many connections from this address"}})
 	}
-	c.Locals("ip", ip)
 	return c.Next()
 }
 
@@ -157,77 +157,6 @@ func (s *Server) originAllowed(origin, host string) bool {
 		}
 	}
 	return false
-}
-
-// handle runs for the socket's whole life (the connection returns to Fiber's
-// pool when it returns) and is its only reader.
-func (s *Server) handle(c *fws.Conn) {
-	ip, _ := c.Locals("ip").(string)
-	defer s.ips.release(ip)
-	connID := uuid.NewString()
-	sock := newSocket(c, s.cfg.OutboxLimit, s.cfg.WriteTimeout, s.cfg.PingInterval)
-	if !s.track(sock) {
-		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(protocol.CloseGoingAway, "shutting down"), time.Now().Add(time.Second))
-		return
-	}
-	defer s.untrack(sock)
-	pid := s.system.Root.Spawn(actors.NewConnectionProps(s.deps, sock, connID))
-	readerDone := make(chan struct{})
-	go sock.writeLoop(readerDone)
-	defer func() {
-		close(readerDone)
-		<-sock.done
-		s.system.Root.Stop(pid)
-	}()
-
-	if s.cfg.SocketWriteBuffer > 0 {
-		if tc, ok := underlying(c.NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
-			_ = tc.SetWriteBuffer(s.cfg.SocketWriteBuffer)
-		}
-	}
-	c.SetReadLimit(s.cfg.MaxFrameBytes)
-	idle := func() { _ = c.SetReadDeadline(time.Now().Add(s.cfg.IdleTimeout)) }
-	idle()
-	c.SetPongHandler(func(string) error { idle(); return nil })
-	limiter := rate.NewLimiter(rate.Limit(s.cfg.MessagesPerSecond), s.cfg.MessageBurst)
-	violations, windowStart := 0, time.Now()
-	for {
-		kind, data, err := c.ReadMessage()
-		if err != nil {
-			switch {
-			case errors.Is(err, websocket.ErrReadLimit):
-				sock.Abort(protocol.CloseMessageTooBig, "message too big")
-			case isTimeout(err):
-				sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
-			}
-			return
-		}
-		idle()
-		if kind != websocket.TextMessage {
-			s.refuse(sock, protocol.CodeBadMessage, "send JSON text messages")
-			continue
-		}
-		if !limiter.Allow() {
-			if time.Since(windowStart) > time.Minute {
-				violations, windowStart = 0, time.Now()
-			}
-			violations++
-			if violations >= s.cfg.MaxViolations {
-				s.log.Warn("closing a flooding connection", zap.String("conn_id", connID))
-				s.refuse(sock, protocol.CodeRateLimited, "too many messages; closing")
-				sock.Close(protocol.ClosePolicyViolation, protocol.CodeRateLimited)
-				continue // the writer closes; the next read fails
-			}
-			s.refuse(sock, protocol.CodeRateLimited, "too many messages; slow down")
-			continue
-		}
-		s.system.Root.Send(pid, actors.Frame{Data: data})
-	}
-}
-
-func (s *Server) refuse(sock *socket, code, message string) {
-	frame, _ := jsonError(code, message)
-	sock.Send(frame, "refusal") // refusals coalesce: a flood cannot fill the queue with them
 }
 
 // Shutdown closes every socket with 1001 so clients reconnect elsewhere;
@@ -269,9 +198,4 @@ func (s *Server) untrack(sock *socket) {
 	delete(s.open, sock)
 	s.mu.Unlock()
 	s.wg.Done()
-}
-
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
 }

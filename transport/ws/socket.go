@@ -8,23 +8,39 @@ import (
 
 	"github.com/fasthttp/websocket"
 	fws "github.com/gofiber/contrib/websocket"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
+
+// closeGrace bounds the best-effort write of a close frame.
+const closeGrace = 500 * time.Millisecond
 
 // socket is the bounded outbound queue of one connection, drained by one
 // writer goroutine (a websocket connection allows one writer at a time).
+//
+// A client that stops reading is detected two ways: the actor finds the
+// queue full (unkeyed frames), or a frame stays unsent longer than
+// writeTimeout. The second covers clients that only receive state updates:
+// those coalesce by key, so the queue never fills, but the age of its oldest
+// unsent frame keeps growing while the writer is stuck.
 type socket struct {
 	conn         *fws.Conn
 	limit        int
-	writeTimeout time.Duration
+	writeTimeout time.Duration // longest a queued frame may wait to reach the OS
 	pingEvery    time.Duration
+	log          *zap.Logger
+	now          func() time.Time
 
 	mu       sync.Mutex
 	queue    [][]byte       // nil entries were superseded by a newer frame
 	live     int            // non-nil entries
 	byKey    map[string]int // coalesce key -> index in queue
+	classes  map[string]int // capped class -> unsent frames of it (see SendCapped)
+	since    time.Time      // when the oldest unsent frame was queued; zero if none
 	closeReq *closeRequest
 	notify   chan struct{}
-	done     chan struct{}
+	done     chan struct{} // closed when the writer has returned
 }
 
 type closeRequest struct {
@@ -33,28 +49,58 @@ type closeRequest struct {
 	flush  bool
 }
 
-func newSocket(conn *fws.Conn, limit int, writeTimeout, pingEvery time.Duration) *socket {
-	return &socket{conn: conn, limit: limit, writeTimeout: writeTimeout, pingEvery: pingEvery,
-		byKey: map[string]int{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+func newSocket(conn *fws.Conn, limit int, writeTimeout, pingEvery time.Duration, log *zap.Logger) *socket {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &socket{conn: conn, limit: limit, writeTimeout: writeTimeout, pingEvery: pingEvery, log: log, now: time.Now,
+		byKey: map[string]int{}, classes: map[string]int{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Send implements actors.Socket.
 func (s *socket) Send(frame []byte, key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.enqueue(frame, key)
+}
+
+// SendCapped queues a frame of class (e.g. rate-limit refusals) without
+// coalescing while fewer than max of that class are unsent; past that, the
+// newest replaces the previous overflow frame, so a flood holds at most
+// max+1 of them.
+func (s *socket) SendCapped(frame []byte, class string, max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.classes[class] < max {
+		if !s.enqueue(frame, "") {
+			return false
+		}
+		s.classes[class]++
+		return true
+	}
+	return s.enqueue(frame, "capped:"+class)
+}
+
+// enqueue adds frame under s.mu; a non-empty key replaces the unsent frame
+// with that key.
+func (s *socket) enqueue(frame []byte, key string) bool {
 	if s.closeReq != nil {
 		return true // closing anyway: drop quietly
 	}
 	if key != "" {
 		if i, ok := s.byKey[key]; ok {
 			// Latest wins, and moves to the back: it must not overtake
-			// messages queued after the frame it replaces.
+			// messages queued after the frame it replaces. The age of the
+			// queue (since) is kept: coalescing must not hide a stuck reader.
 			s.queue[i] = nil
 			s.live--
 		}
 	}
 	if s.live >= s.limit {
 		return false
+	}
+	if s.since.IsZero() {
+		s.since = s.now()
 	}
 	s.queue = append(s.queue, frame)
 	s.live++
@@ -84,6 +130,13 @@ func (s *socket) requestClose(code int, reason string, flush bool) {
 	s.signal()
 }
 
+// closing reports whether a close was requested.
+func (s *socket) closing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeReq != nil
+}
+
 func (s *socket) signal() {
 	select {
 	case s.notify <- struct{}{}:
@@ -91,19 +144,24 @@ func (s *socket) signal() {
 	}
 }
 
-func (s *socket) take() ([][]byte, *closeRequest) {
+// take empties the queue; since is when its oldest frame was queued.
+func (s *socket) take() (frames [][]byte, since time.Time, closeReq *closeRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := s.queue
-	s.queue, s.live = nil, 0
+	frames, since = s.queue, s.since
+	s.queue, s.live, s.since = nil, 0, time.Time{}
 	clear(s.byKey)
-	return q, s.closeReq
+	clear(s.classes)
+	return frames, since, s.closeReq
 }
 
-// writeLoop is the only writer. It returns after a close (ours or a write
-// error); stop makes it return when the reader ends first.
+// writeLoop is the only writer. It returns after a close (ours, a write
+// error or a stuck client); stop makes it return when the reader ends first.
+// Whenever it returns on its own it unblocks the reader, so the handler, and
+// with it the connection actor, end too.
 func (s *socket) writeLoop(stop <-chan struct{}) {
 	defer close(s.done)
+	defer s.unblockReader()
 	ping := time.NewTicker(s.pingEvery)
 	defer ping.Stop()
 	for {
@@ -111,32 +169,77 @@ func (s *socket) writeLoop(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-ping.C:
-			if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.writeTimeout)); err != nil {
-				s.unblockReader()
+			if err := s.conn.WriteControl(websocket.PingMessage, nil, s.now().Add(s.writeTimeout)); err != nil {
+				s.writeFailed(err, "ping")
 				return
 			}
 		case <-s.notify:
-			frames, closeReq := s.take()
+			frames, since, closeReq := s.take()
 			if closeReq == nil || closeReq.flush {
-				for _, f := range frames {
-					if f == nil {
-						continue
-					}
-					_ = s.conn.SetWriteDeadline(time.Now().Add(s.writeTimeout))
-					if err := s.conn.WriteMessage(websocket.TextMessage, f); err != nil {
-						s.unblockReader()
-						return
-					}
+				if !s.flush(frames, since) {
+					return
 				}
 			}
 			if closeReq != nil {
-				msg := websocket.FormatCloseMessage(closeReq.code, closeReq.reason)
-				_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-				s.unblockReader()
+				s.writeClose(closeReq.code, closeReq.reason)
 				return
 			}
 		}
 	}
+}
+
+// flush writes frames, each before since+writeTimeout: no frame waits longer
+// than writeTimeout from being queued to reaching the OS. It reports false
+// when the socket is finished.
+func (s *socket) flush(frames [][]byte, since time.Time) bool {
+	if len(frames) == 0 {
+		return true
+	}
+	deadline := since.Add(s.writeTimeout)
+	if waited := s.now().Sub(since); waited >= s.writeTimeout {
+		// Stuck between frames: the close frame may still get through.
+		s.slowConsumer(waited)
+		s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
+		return false
+	}
+	for _, f := range frames {
+		if f == nil {
+			continue
+		}
+		_ = s.conn.SetWriteDeadline(deadline)
+		if err := s.conn.WriteMessage(websocket.TextMessage, f); err != nil {
+			s.writeFailed(err, "message")
+			return false
+		}
+	}
+	return true
+}
+
+// writeFailed handles a failed write. A timeout means the client stopped
+// reading: that is a slow consumer (4002). The close frame is attempted, but
+// after a partial frame the library refuses any further write, so the
+// client usually just sees the TCP connection end.
+func (s *socket) writeFailed(err error, what string) {
+	if s.closing() {
+		return // an Abort cut the write short; whoever aborted has logged why
+	}
+	if !isTimeout(err) {
+		s.log.Debug("write failed", zap.String("frame", what), zap.Error(err))
+		return
+	}
+	s.slowConsumer(s.writeTimeout)
+	s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
+}
+
+func (s *socket) slowConsumer(waited time.Duration) {
+	s.log.Warn("slow consumer: frames unsent past the write timeout; closing",
+		zap.Duration("waited", waited), zap.Duration("write_timeout", s.writeTimeout), zap.Int("close_code", protocol.CloseSlowConsumer))
+}
+
+// writeClose sends a close frame, best effort.
+func (s *socket) writeClose(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
 }
 
 // unblockReader ends the handler's read loop; conn.Close alone does not.

@@ -17,18 +17,18 @@ func frames(q [][]byte) []string {
 }
 
 func TestOutboxCoalescesStateAndKeepsOrder(t *testing.T) {
-	s := newSocket(nil, 3, 0, 0)
+	s := newSocket(nil, 3, 0, 0, nil)
 	s.Send([]byte("state v1"), "state:w")
 	s.Send([]byte("config v2"), "")
 	s.Send([]byte("state v3"), "state:w") // replaces v1 and goes behind config v2
-	q, _ := s.take()
+	q, _, _ := s.take()
 	if got := fmt.Sprint(frames(q)); got != "[config v2 state v3]" {
 		t.Fatalf("queue %s: a coalesced update must not overtake what was queued after the one it replaces", got)
 	}
 }
 
 func TestOutboxIsBoundedButStateNeverFillsIt(t *testing.T) {
-	s := newSocket(nil, 2, 0, 0)
+	s := newSocket(nil, 2, 0, 0, nil)
 	for i := 0; i < 100; i++ {
 		if !s.Send([]byte(fmt.Sprint("state ", i)), "state:w") {
 			t.Fatal("coalescing updates filled the queue")
@@ -40,14 +40,14 @@ func TestOutboxIsBoundedButStateNeverFillsIt(t *testing.T) {
 	if s.Send([]byte("config 2"), "") {
 		t.Fatal("accepted past the limit: a stalled client would hold unbounded memory")
 	}
-	q, _ := s.take()
+	q, _, _ := s.take()
 	if got := fmt.Sprint(frames(q)); got != "[state 99 config]" {
 		t.Fatalf("queue %s", got)
 	}
 }
 
 func TestOutboxConcurrentSenders(t *testing.T) {
-	s := newSocket(nil, 1000, 0, 0)
+	s := newSocket(nil, 1000, 0, 0, nil)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -62,7 +62,7 @@ func TestOutboxConcurrentSenders(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
-	q, _ := s.take()
+	q, _, _ := s.take()
 	if n := len(frames(q)); n > 8 {
 		t.Fatalf("%d frames left for 8 keys", n)
 	}

@@ -1,0 +1,145 @@
+package ws
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fasthttp/websocket"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/transport/protocol"
+)
+
+// maxQueuedRefusals is how many rate-limit refusals may wait unsent, each
+// with its own requestId, before newer ones replace the last (a flood must
+// not fill the outbound queue with them).
+const maxQueuedRefusals = 8
+
+// reader is the read side of one socket: it runs in the handler's
+// goroutine, applies the size, rate and idle limits and hands text frames
+// to the connection actor.
+type reader struct {
+	s       *Server
+	conn    *websocket.Conn
+	sock    *socket
+	pid     *actor.PID
+	log     *zap.Logger
+	guard   *floodGuard
+	closing bool // a flood close was requested: drop the rest quietly
+}
+
+// run reads until the client goes away, a limit closes the socket, or the
+// writer ends (it then unblocks the read with a past deadline).
+func (r *reader) run() {
+	c := r.conn
+	c.SetReadLimit(r.s.cfg.MaxFrameBytes)
+	r.extendIdle()
+	c.SetPingHandler(r.onPing)
+	c.SetPongHandler(r.onPong)
+	for {
+		kind, data, err := c.ReadMessage()
+		if err != nil {
+			r.readFailed(err)
+			return
+		}
+		r.extendIdle()
+		r.onFrame(kind, data)
+	}
+}
+
+func (r *reader) extendIdle() { _ = r.conn.SetReadDeadline(time.Now().Add(r.s.cfg.IdleTimeout)) }
+
+func (r *reader) readFailed(err error) {
+	select {
+	case <-r.sock.done:
+		return // the writer ended (stuck client, write error, close sent) and unblocked us
+	default:
+	}
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		r.sock.Abort(protocol.CloseMessageTooBig, "message too big")
+	case isTimeout(err):
+		r.sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
+	}
+}
+
+// onFrame applies the message budget to a data frame of any kind, then
+// passes text frames on.
+func (r *reader) onFrame(kind int, data []byte) {
+	if r.closing {
+		return
+	}
+	switch r.guard.admit() {
+	case refused:
+		requestID, widgetID := protocol.Peek(data)
+		r.refuse(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeRateLimited,
+			Message: "too many messages; slow down", RequestID: requestID, WidgetID: widgetID})
+		return
+	case flooding:
+		requestID, widgetID := protocol.Peek(data)
+		r.refuse(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeRateLimited,
+			Message: "too many messages; closing", RequestID: requestID, WidgetID: widgetID})
+		r.closeFlooding()
+		return
+	}
+	if kind != websocket.TextMessage {
+		r.refuse(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeBadMessage, Message: "send JSON text messages"})
+		return
+	}
+	r.s.system.Root.Send(r.pid, actors.Frame{Data: data})
+}
+
+// onPing answers a ping within the budget; past it the ping counts as a
+// violation and gets no pong.
+func (r *reader) onPing(data string) error {
+	if r.closing {
+		return nil
+	}
+	switch r.guard.admit() {
+	case refused:
+		return nil
+	case flooding:
+		r.closeFlooding()
+		return nil
+	}
+	err := r.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	var ne net.Error
+	if err == nil || errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &ne) {
+		return nil // as the library's default handler: a failed pong is not a read error
+	}
+	return err
+}
+
+// onPong keeps the socket alive; pongs count against the budget too.
+func (r *reader) onPong(string) error {
+	if !r.closing && r.guard.admit() == flooding {
+		r.closeFlooding()
+	}
+	r.extendIdle()
+	return nil
+}
+
+// closeFlooding closes the socket (1008) and logs it, once per connection.
+func (r *reader) closeFlooding() {
+	r.closing = true
+	r.log.Warn("closing a flooding connection", zap.Int("max_violations", r.s.cfg.MaxViolations))
+	r.sock.Close(protocol.ClosePolicyViolation, protocol.CodeRateLimited)
+}
+
+// refuse queues an ERROR; refusals are capped so a flood cannot fill the queue.
+func (r *reader) refuse(e protocol.Error) {
+	frame, err := jsonError(e)
+	if err != nil {
+		r.log.Error("marshal refusal", zap.Error(err))
+		return
+	}
+	r.sock.SendCapped(frame, "refusal", maxQueuedRefusals)
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
