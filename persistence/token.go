@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
@@ -16,7 +17,8 @@ import (
 //     a sealed value copied into another record does not open.
 //   - LegacyTokenField is where stores wrote the token in plaintext before
 //     tokens were sealed. A record that still has it reads as before; its
-//     next write stores SealedTokenField instead and drops the plaintext. So
+//     next write (or a TokenResealer pass) stores SealedTokenField instead
+//     and drops the plaintext. So
 //     sealed and plaintext values are told apart by field name, never by
 //     guessing from the value.
 //   - The lookup index is TokenHash of the plaintext, computed at write time.
@@ -31,6 +33,24 @@ const (
 	SealedTokenField = "access_token_sealed"
 	LegacyTokenField = "access_token"
 )
+
+// TokenResealer rewrites stored tokens that are not sealed with the primary
+// key: plaintext tokens from before sealing, and tokens sealed with an older
+// key (so that key can be retired). A record's version and content stay the
+// same; only how its token is kept changes. Records whose token does not
+// open are left as they are and reported in the error.
+type TokenResealer interface {
+	ResealTokens(ctx context.Context) (resealed int, err error)
+}
+
+// NeedsReseal reports whether a stored token (sealed, or legacy plaintext)
+// should be rewritten: it is plaintext, or not sealed with keys' primary.
+func NeedsReseal(keys *seal.Keyring, sealed, legacy string) bool {
+	if sealed == "" {
+		return legacy != ""
+	}
+	return keys != nil && seal.KeyID(sealed) != keys.Primary
+}
 
 // tokenAAD binds a sealed token to its record and keeps it apart from other
 // sealed values (credentials are bound to "user#service").

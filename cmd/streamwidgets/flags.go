@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -45,7 +46,6 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
 	fs.StringVar(&cfg.OIDC.Audience, "oidc-audience", "", "required audience / Cognito app client id")
 	fs.StringVar(&cfg.OIDC.TokenUse, "oidc-token-use", "", `Cognito token_use to require: "id" or "access"`)
-	sealKeys := fs.String("seal-keys", "", "keys sealing widget tokens at rest, kid:base64key[,kid:base64key…] (first seals; keep old ones listed to read records sealed with them); required with --store dynamodb, the same on every node; prefer STREAMWIDGETS_SEAL_KEYS (default: generated in the data dir)")
 	fs.StringVar(&cfg.CursorSecret, "cursor-secret", "", "secret (>= 32 chars) that signs list cursors; share it across nodes (default: generated in the data dir)")
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins, besides this host, that may open WebSockets (e.g. https://manager.example.com)")
 	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
@@ -56,7 +56,6 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		return cfg, opts, err
 	}
 	cfg.DisableLocalIssuer = !*localIssuer
-	cfg.SealKeys = persistence.Secret(*sealKeys)
 	var errs []error
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
@@ -92,8 +91,8 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	if cfg.Store != "bolt" && cfg.Store != "dynamodb" {
 		errs = append(errs, fmt.Errorf("--store %q: want bolt or dynamodb", cfg.Store))
 	}
-	if *sealKeys != "" {
-		if _, err := seal.ParseKeyring(*sealKeys); err != nil {
+	if cfg.SealKeys != "" {
+		if _, err := seal.ParseKeyring(cfg.SealKeys.Reveal()); err != nil {
 			errs = append(errs, fmt.Errorf("--seal-keys: %w", err))
 		}
 	} else if cfg.Store == "dynamodb" {
@@ -115,6 +114,9 @@ func storeFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.StringVar(&cfg.Dynamo.WidgetsTable, "dynamodb-widgets-table", or(env.WidgetsTable, "stream_widgets"), "DynamoDB widget table (also STREAM_WIDGETS_TABLE)")
 	fs.StringVar(&cfg.Dynamo.CredentialsTable, "dynamodb-credentials-table", or(env.CredentialsTable, "widget_service_credentials"), "DynamoDB credentials table (also WIDGET_SERVICE_CREDENTIALS_TABLE)")
 	fs.DurationVar(&cfg.Dynamo.InactiveTTL, "dynamodb-inactive-ttl", 30*24*time.Hour, "delete inactive widgets untouched this long (DynamoDB TTL; negative disables)")
+	fs.Func("seal-keys", "keys sealing widget tokens at rest, kid:base64key[,kid:base64key…]: the first seals, later ones still open (rotation); "+
+		"required with --store dynamodb, the same on every node; prefer STREAMWIDGETS_SEAL_KEYS (default with bolt: generated in the data dir)",
+		func(v string) error { cfg.SealKeys = persistence.Secret(v); return nil })
 }
 
 func or(a, b string) string {
@@ -146,9 +148,29 @@ func migrate(args []string, out io.Writer) error {
 	for _, d := range done {
 		fmt.Fprintln(out, d)
 	}
-	if err == nil && len(done) == 0 {
+	if err != nil {
+		return err
+	}
+	if len(done) == 0 {
 		fmt.Fprintln(out, "tables, indexes and TTL already in place")
 	}
+	return resealTokens(ctx, db, cfg, out)
+}
+
+// resealTokens seals widget tokens still in plaintext (written before
+// tokens were sealed) or sealed with a key other than the primary, so the
+// old key can be retired. It needs the keys serve uses.
+func resealTokens(ctx context.Context, db *dynamodb.Client, cfg app.Config, out io.Writer) error {
+	if cfg.SealKeys == "" {
+		_, err := fmt.Fprintln(out, "widget tokens not checked: give --seal-keys (STREAMWIDGETS_SEAL_KEYS) to seal plaintext or old-key tokens")
+		return err
+	}
+	keys, err := seal.ParseKeyring(cfg.SealKeys.Reveal())
+	if err != nil {
+		return fmt.Errorf("--seal-keys: %w", err)
+	}
+	n, err := dynamo.New(db, cfg.Dynamo, keys).ResealTokens(ctx)
+	fmt.Fprintf(out, "resealed %d widget tokens with key %s\n", n, keys.Primary)
 	return err
 }
 

@@ -40,6 +40,7 @@ func RunAtRest(t *testing.T, newBackend BackendFactory) {
 		{"TokenNeverStoredInPlaintext", testTokenSealed},
 		{"LegacyPlaintextReadsAndIsSealedOnWrite", testLegacyToken},
 		{"OldKeyOpensAfterRotation", testKeyRotation},
+		{"ResealRewritesPlaintextAndOldKeys", testReseal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newBackend(t)) })
@@ -164,4 +165,38 @@ func testKeyRotation(t *testing.T, b Backend) {
 	s = b.Open(t, keyring(t, k2))
 	assertReads(t, s, "w1", rec.AccessToken)
 	assertNotAtRest(t, b, rec.AccessToken)
+}
+
+func testReseal(t *testing.T, b Backend) {
+	ctx := context.Background()
+	k1, k2 := "k1:"+newKey(), "k2:"+newKey()
+	legacy := secretRecord("w1")
+	b.PutLegacy(t, legacy)
+	s := b.Open(t, keyring(t, k1))
+	old := mustPut(t, s, secretRecord("w2"), 0)
+	untouched := NewRecord("w3", "alice", 3)
+	untouched.AccessToken = ""
+	mustPut(t, s, untouched, 0)
+
+	s = b.Open(t, keyring(t, k2+","+k1))
+	resealer, ok := s.(persistence.TokenResealer)
+	if !ok {
+		t.Fatal("the store cannot reseal tokens")
+	}
+	if n, err := resealer.ResealTokens(ctx); err != nil || n != 2 {
+		t.Fatalf("reseal: %d records (%v), want 2 (the plaintext one and the one on k1)", n, err)
+	}
+	assertNotAtRest(t, b, legacy.AccessToken, old.AccessToken)
+	if n, err := resealer.ResealTokens(ctx); err != nil || n != 0 {
+		t.Fatalf("second reseal: %d records (%v), want 0", n, err)
+	}
+
+	s = b.Open(t, keyring(t, k2)) // k1 can be retired now
+	assertReads(t, s, "w1", legacy.AccessToken)
+	assertReads(t, s, "w2", old.AccessToken)
+	for id, version := range map[string]int64{"w1": 1, "w2": 1, "w3": 1} {
+		if got, err := s.Get(ctx, id); err != nil || got.Version != version {
+			t.Fatalf("%s after reseal: version %d (%v), want %d unchanged", id, got.Version, err, version)
+		}
+	}
 }

@@ -112,6 +112,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if a.store, err = OpenStore(context.Background(), cfg); err != nil {
 		return nil, err
 	}
+	a.resealEmbedded()
 	registry := kinds.Default()
 	grainDeps := cfg.Widgets
 	grainDeps.Store, grainDeps.Kinds, grainDeps.Clock, grainDeps.IdleTimeout = a.store, registry, cfg.Clock, cfg.IdleTimeout

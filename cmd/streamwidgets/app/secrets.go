@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
@@ -54,4 +57,24 @@ func sealKeys(spec persistence.Secret) (*seal.Keyring, error) {
 		return nil, fmt.Errorf("app: seal keys: %w", err)
 	}
 	return keys, nil
+}
+
+// resealEmbedded seals the embedded store's plaintext (pre-sealing) and
+// old-key tokens at start: it is this process's alone, and small. The
+// DynamoDB store does it in `streamwidgets migrate` (a table scan).
+func (a *App) resealEmbedded() {
+	if a.cfg.Store != "" && a.cfg.Store != "bolt" {
+		return
+	}
+	r, ok := a.store.(persistence.TokenResealer)
+	if !ok {
+		return
+	}
+	n, err := r.ResealTokens(context.Background())
+	if n > 0 {
+		a.log.Info("sealed widget tokens stored in plaintext or with an old key", zap.Int("records", n))
+	}
+	if err != nil {
+		a.log.Warn("some widget tokens could not be resealed", zap.Error(err))
+	}
 }

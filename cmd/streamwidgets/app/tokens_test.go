@@ -3,8 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 )
@@ -74,4 +77,36 @@ func storeBytes(t *testing.T, dir string) []byte {
 		}
 	}
 	return out
+}
+
+// TestEmbeddedStoreResealsOnStart: a node started with a new primary key
+// reseals every token at start, so the old key can then be retired.
+func TestEmbeddedStoreResealsOnStart(t *testing.T) {
+	if dynamoServer != nil {
+		t.Skip("the DynamoDB store reseals in `streamwidgets migrate`, tested in persistence/storetest")
+	}
+	k1 := "k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	k2 := "k2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))
+	keys := func(spec string) func(*app.Config) {
+		return func(c *app.Config) { c.SealKeys = persistence.Secret(spec) }
+	}
+	dir := t.TempDir()
+	n := startNodeIn(t, dir, keys(k1))
+	alice := n.token("alice")
+	w := n.create(alice, countdownBody)
+	n.stop()
+
+	n = startNodeIn(t, dir, keys(k2+","+k1))
+	if !strings.Contains(n.logs.String(), "sealed widget tokens") {
+		t.Fatalf("no reseal logged at start:\n%s", n.logs.String())
+	}
+	n.stop()
+
+	n = startNodeIn(t, dir, keys(k2)) // k1 retired
+	if got := n.do("GET", "/records/stream_widgets/"+w.ID, alice, nil).record(t); got.AccessToken != w.AccessToken {
+		t.Fatal("after retiring the old key the owner no longer reads the token")
+	}
+	if strings.Contains(n.logs.String(), w.AccessToken) {
+		t.Fatal("a widget token reached the log")
+	}
 }
