@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
+	"github.com/streamwidgets/streamwidgets/transport/httpapi"
 )
 
 type serveOpts struct {
@@ -41,6 +43,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 5*time.Minute, "passivate widget grains unused this long")
 	fs.IntVar(&cfg.HTTP.BodyLimit, "body-limit", 64<<10, "largest request body in bytes")
 	fs.IntVar(&cfg.HTTP.CreatesPerMinute, "creates-per-minute", 30, "widgets one user may create per minute")
+	rateFlags(fs, &cfg.HTTP)
 	localIssuer := fs.Bool("local-issuer", true, "trust tokens minted by \"streamwidgets token\" (self-hosted sign-in)")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "production OIDC issuer URL, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID")
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
@@ -82,6 +85,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	if cfg.HTTP.CreatesPerMinute < 1 {
 		errs = append(errs, errors.New("--creates-per-minute must be at least 1"))
 	}
+	errs = append(errs, checkRates(cfg.HTTP)...)
 	if cfg.OIDC.Issuer != "" && cfg.OIDC.Audience == "" {
 		errs = append(errs, errors.New("--oidc-audience is required with --oidc-issuer"))
 	}
@@ -102,6 +106,42 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
 	}
 	return cfg, opts, errors.Join(errs...)
+}
+
+// rateFlags are the REST rate limits: token buckets per signed-in user and
+// per client address (reads are GET; writes POST, PUT, DELETE; probes are
+// /healthz, /readyz and /metrics). A negative rate turns a limit off.
+func rateFlags(fs *flag.FlagSet, c *httpapi.Config) {
+	for _, r := range []struct {
+		name, what string
+		rate       *httpapi.Rate
+		def        httpapi.Rate
+	}{
+		{"user-reads", "REST reads (GET) per signed-in user", &c.UserReads, httpapi.DefaultUserReads},
+		{"user-writes", "REST writes (POST, PUT, DELETE) per signed-in user", &c.UserWrites, httpapi.DefaultUserWrites},
+		{"address-reads", "reads per client address, any route, before sign-in", &c.AddressReads, httpapi.DefaultAddressReads},
+		{"address-writes", "writes per client address, any route, sign-in included", &c.AddressWrites, httpapi.DefaultAddressWrites},
+		{"address-probes", "/healthz, /readyz and /metrics requests per client address", &c.AddressProbes, httpapi.DefaultAddressProbes},
+	} {
+		fs.Float64Var(&r.rate.PerSecond, r.name+"-per-second", r.def.PerSecond, r.what+": sustained requests per second (negative: no limit)")
+		fs.IntVar(&r.rate.Burst, r.name+"-burst", r.def.Burst, r.what+": requests at once (the bucket size)")
+	}
+}
+
+// checkRates reports every invalid rate limit.
+func checkRates(c httpapi.Config) []error {
+	var errs []error
+	for name, r := range map[string]httpapi.Rate{"user-reads": c.UserReads, "user-writes": c.UserWrites,
+		"address-reads": c.AddressReads, "address-writes": c.AddressWrites, "address-probes": c.AddressProbes} {
+		if r.PerSecond == 0 {
+			errs = append(errs, fmt.Errorf("--%s-per-second must be positive (or negative for no limit)", name))
+		}
+		if r.PerSecond > 0 && r.Burst < 1 {
+			errs = append(errs, fmt.Errorf("--%s-burst must be at least 1", name))
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
 }
 
 // storeFlags are shared by serve and migrate. Table names also come from the

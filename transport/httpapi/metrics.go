@@ -8,8 +8,9 @@ import (
 )
 
 type metrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	rateLimited *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -21,8 +22,12 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "streamwidgets_http_request_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"method", "route"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "streamwidgets_http_rate_limited_total",
+			Help: "Requests refused with 429 by the per-user or per-address limit, by scope (user, address) and class (read, write, probe).",
+		}, []string{"scope", "class"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.rateLimited} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

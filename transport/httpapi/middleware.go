@@ -46,7 +46,13 @@ func requestContext(log *zap.Logger, m *metrics) fiber.Handler {
 		if uid, ok := c.Locals(localUserID).(string); ok {
 			fields = append(fields, zap.String("user_id", uid))
 		}
-		if !strings.HasPrefix(route, "/healthz") && !strings.HasPrefix(route, "/metrics") {
+		switch {
+		case strings.HasPrefix(route, "/healthz") || strings.HasPrefix(route, "/metrics"):
+		case status == fiber.StatusTooManyRequests:
+			// A flood must not become a flood of log lines: the limiter logs
+			// its first refusal and streamwidgets_http_rate_limited_total counts all.
+			log.Debug("request", fields...)
+		default:
 			log.Info("request", fields...)
 		}
 		return nil

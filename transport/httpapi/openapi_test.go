@@ -77,3 +77,29 @@ func newTestApp(t *testing.T) *fiber.App {
 	}
 	return app
 }
+
+// TestOpenAPIDocumentsRateLimits: every operation can answer 429 (the
+// per-address limit covers every route) and the 429 documents Retry-After.
+func TestOpenAPIDocumentsRateLimits(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]struct{ Responses map[string]json.RawMessage } `json:"paths"`
+		Components struct {
+			Responses map[string]struct {
+				Headers map[string]json.RawMessage `json:"headers"`
+			} `json:"responses"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.Components.Responses["RateLimited"].Headers["Retry-After"]; !ok {
+		t.Fatal("components.responses.RateLimited does not document Retry-After")
+	}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if !strings.Contains(string(op.Responses["429"]), "#/components/responses/RateLimited") {
+				t.Errorf("%s %s: no 429 RateLimited response", strings.ToUpper(method), path)
+			}
+		}
+	}
+}

@@ -17,6 +17,7 @@ type handlers struct {
 	d       Deps
 	cfg     Config
 	cursors cursorSigner
+	limits  *rateLimits
 }
 
 const recordsPath = "/records/stream_widgets"
@@ -30,15 +31,18 @@ func (h *handlers) register(app *fiber.App, cfg Config) {
 			return writeError(c, fiber.StatusTooManyRequests, CodeRateLimited, "too many widgets created; wait and try again")
 		},
 	})
-	r.Get("/", h.list)
-	r.Post("/", createLimit, h.create)
+	// The per-user limit sits on each route (not the group), so a refusal is
+	// counted under its route in streamwidgets_http_requests_total.
+	perUser := h.limits.byUser
+	r.Get("/", perUser, h.list)
+	r.Post("/", perUser, createLimit, h.create)
 	// Static routes before "/:id", which would otherwise swallow them.
-	r.Get("/many", h.many)
-	r.Get("/type/:type", h.listByType)
-	r.Get("/:id", h.get)
-	r.Put("/:id", h.update)
-	r.Delete("/:id", h.remove)
-	r.Post("/:id/regenerate_token", h.regenerateToken)
+	r.Get("/many", perUser, h.many)
+	r.Get("/type/:type", perUser, h.listByType)
+	r.Get("/:id", perUser, h.get)
+	r.Put("/:id", perUser, h.update)
+	r.Delete("/:id", perUser, h.remove)
+	r.Post("/:id/regenerate_token", perUser, h.regenerateToken)
 }
 
 func (h *handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {

@@ -26,6 +26,25 @@ type Config struct {
 	CreatesPerMinute int
 	// RequestTimeout bounds each request's grain and store calls. Default 10s.
 	RequestTimeout time.Duration
+
+	// UserReads limits each signed-in user's reads (GET) of the /records
+	// routes. Default 50/s, burst 100 (DefaultUserReads).
+	UserReads Rate
+	// UserWrites limits each signed-in user's writes (POST, PUT, DELETE) of
+	// the /records routes, before CreatesPerMinute. Default 10/s, burst 50.
+	UserWrites Rate
+	// AddressReads limits reads per client address (c.IP()) on every route
+	// but the probes, before sign-in. Default 200/s, burst 400.
+	AddressReads Rate
+	// AddressWrites limits writes per client address, sign-in included.
+	// Default 50/s, burst 100.
+	AddressWrites Rate
+	// AddressProbes limits /healthz, /readyz and /metrics per address, apart
+	// from the other routes (load balancers and Prometheus). Default 20/s, burst 100.
+	AddressProbes Rate
+	// RateLimitKeys caps the users or addresses each limit tracks at once.
+	// Default 100000.
+	RateLimitKeys int
 }
 
 // Deps are the services the API calls.
@@ -59,6 +78,14 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
+	cfg.UserReads = cfg.UserReads.withDefault(DefaultUserReads)
+	cfg.UserWrites = cfg.UserWrites.withDefault(DefaultUserWrites)
+	cfg.AddressReads = cfg.AddressReads.withDefault(DefaultAddressReads)
+	cfg.AddressWrites = cfg.AddressWrites.withDefault(DefaultAddressWrites)
+	cfg.AddressProbes = cfg.AddressProbes.withDefault(DefaultAddressProbes)
+	if cfg.RateLimitKeys <= 0 {
+		cfg.RateLimitKeys = DefaultRateLimitKeys
+	}
 	if d.Clock == nil {
 		d.Clock = time.Now
 	}
@@ -90,10 +117,14 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits := newRateLimits(cfg, m, log)
 	app.Use(requestContext(log, m))
+	// Per address before anything else, routes added later (WebSocket,
+	// overlays) included; per user after authentication (records.go).
+	app.Use(limits.byAddress)
 	registerOps(app, d)
 	registerSignIn(app, d.SignIn)
-	h := &handlers{d: d, cfg: cfg, cursors: cursorSigner{key: d.CursorKey}}
+	h := &handlers{d: d, cfg: cfg, cursors: cursorSigner{key: d.CursorKey}, limits: limits}
 	h.register(app, cfg)
 	return app, nil
 }
