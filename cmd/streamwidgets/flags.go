@@ -21,6 +21,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
+	"github.com/streamwidgets/streamwidgets/transport/ws"
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
 )
 
@@ -51,6 +52,9 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.StringVar(&cfg.OIDC.TokenUse, "oidc-token-use", "", `Cognito token_use to require: "id" or "access"`)
 	fs.StringVar(&cfg.CursorSecret, "cursor-secret", "", "secret (>= 32 chars) that signs list cursors; share it across nodes (default: generated in the data dir)")
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins, besides this host, that may open WebSockets (e.g. https://manager.example.com)")
+	var publicURLs listFlag
+	fs.Var(&publicURLs, "public-url", "URL browsers use to reach this service, e.g. https://widgets.example.com (repeat or comma-separate); "+
+		"when set, only pages from it and --allowed-origins may open WebSockets and the Host header is not trusted; when unset, only loopback pages of this host")
 	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
 	fs.StringVar(&cfg.Cluster.Host, "cluster-host", "127.0.0.1", "cluster remote host")
 	fs.IntVar(&cfg.Cluster.Port, "cluster-port", 0, "cluster remote port (0: any free port)")
@@ -69,6 +73,13 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 			continue
 		}
 		cfg.WS.AllowedOrigins = append(cfg.WS.AllowedOrigins, o)
+	}
+	for _, u := range publicURLs {
+		if _, err := ws.Origin(u); err != nil {
+			errs = append(errs, fmt.Errorf("--public-url: %q is not a URL like https://host[:port]: %w", u, err))
+			continue
+		}
+		cfg.WS.PublicURLs = append(cfg.WS.PublicURLs, u)
 	}
 	if _, err := zapcore.ParseLevel(opts.logLevel); err != nil {
 		errs = append(errs, fmt.Errorf("--log-level: %w", err))
@@ -157,6 +168,21 @@ func storeFlags(fs *flag.FlagSet, cfg *app.Config) {
 	fs.Func("seal-keys", "keys sealing widget tokens at rest, kid:base64key[,kid:base64key…]: the first seals, later ones still open (rotation); "+
 		"required with --store dynamodb, the same on every node; prefer STREAMWIDGETS_SEAL_KEYS (default with bolt: generated in the data dir)",
 		func(v string) error { cfg.SealKeys = persistence.Secret(v); return nil })
+}
+
+// listFlag is a flag that may be repeated, each value comma-separated.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+// Set appends the value's comma-separated items.
+func (l *listFlag) Set(v string) error {
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			*l = append(*l, item)
+		}
+	}
+	return nil
 }
 
 func or(a, b string) string {

@@ -6,8 +6,6 @@ package ws
 
 import (
 	"context"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +20,14 @@ import (
 
 // Config hardens the socket (seed 004, stage 6). Zero values mean the defaults in the comments.
 type Config struct {
-	// AllowedOrigins may open sockets from a browser besides this host itself,
-	// e.g. "https://manager.example.com". Requests without Origin (not a browser) are allowed.
+	// PublicURLs are the URLs browsers use to reach this service, e.g.
+	// "https://widgets.example.com"; pages from their origins may open
+	// sockets. When set, the request's Host header is not trusted (DNS
+	// rebinding). Default none: then a page may open sockets only from its
+	// own host when that host is loopback (local development), see originPolicy.
+	PublicURLs []string
+	// AllowedOrigins may also open sockets from a browser, e.g.
+	// "https://manager.example.com". Requests without Origin (not a browser) are allowed.
 	AllowedOrigins []string
 	// AuthTimeout: sockets that send no AUTH are closed (1008). Default 3s.
 	AuthTimeout time.Duration
@@ -64,6 +68,7 @@ type Server struct {
 	log    *zap.Logger
 	ips    *counter
 	users  *counter
+	origin originPolicy
 
 	mu    sync.Mutex
 	open  map[*socket]struct{}
@@ -104,7 +109,11 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 		cfg.MaxConnsPerUser = 20
 	}
 	s := &Server{cfg: cfg, system: system, log: log.Named("ws"), ips: newCounter(cfg.MaxConnsPerIP),
-		users: newCounter(cfg.MaxConnsPerUser), open: map[*socket]struct{}{}, stops: make(chan struct{})}
+		users: newCounter(cfg.MaxConnsPerUser), origin: newOriginPolicy(cfg.PublicURLs, cfg.AllowedOrigins),
+		open: map[*socket]struct{}{}, stops: make(chan struct{})}
+	if len(cfg.PublicURLs) == 0 {
+		s.log.Info("no public URL configured: browser pages may open sockets only from a loopback host or an allowed origin")
+	}
 	deps.AuthTimeout = cfg.AuthTimeout
 	deps.AcquireUser, deps.ReleaseUser = s.users.acquire, s.users.release
 	if deps.Logger == nil {
@@ -130,33 +139,14 @@ func (s *Server) guard(c *fiber.Ctx) error {
 	if !fws.IsWebSocketUpgrade(c) {
 		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
 	}
-	if !s.originAllowed(c.Get(fiber.HeaderOrigin), c.Hostname()) {
-		s.log.Info("origin refused", zap.String("origin", c.Get(fiber.HeaderOrigin)))
-		return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": fiber.Map{"code": "origin_not_allowed", "message": "this origin may not open sockets"}})
+	if origin := c.Get(fiber.HeaderOrigin); !s.origin.allows(origin, c.Hostname()) {
+		s.log.Info("origin refused", zap.String("origin", truncate(origin, 256)))
+		return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": fiber.Map{"code": "origin_not_allowed", "message": "this origin may not open sockets (see --public-url and --allowed-origins)"}})
 	}
 	if s.ips.full(c.IP()) {
 		return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": fiber.Map{"code": protocol.CodeTooManyConnections, "message": "too many connections from this address"}})
 	}
 	return c.Next()
-}
-
-func (s *Server) originAllowed(origin, host string) bool {
-	if origin == "" {
-		return true // not a browser: cross-site socket hijacking needs one
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, host) {
-		return true
-	}
-	for _, o := range s.cfg.AllowedOrigins {
-		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
-			return true
-		}
-	}
-	return false
 }
 
 // Shutdown closes every socket with 1001 so clients reconnect elsewhere;
