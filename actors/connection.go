@@ -53,8 +53,8 @@ type authDeadline struct{}
 type sessionExpired struct{}
 
 // resubscribe is queued when a watched grain stops. Terminated is a system
-// message and overtakes the grain's last user messages (e.g. its DELETED
-// event); queueing behind them lets those be handled first.
+// message and overtakes the grain's last events (e.g. DELETED), which come
+// through the relay: the relay echoes this back behind them (see relayEcho).
 type resubscribe struct{ grain *actor.PID }
 
 // connection is one WebSocket session. It alone owns the session's auth
@@ -70,6 +70,8 @@ type connection struct {
 	session  protocol.Session
 	caller   *widgetpb.Caller
 	subs     map[string]*actor.PID // widget id -> grain pid (watched)
+	versions map[string]int64      // widget id -> version of the last full state sent
+	relay    *actor.PID            // this member's relay (see relay.go)
 	closing  bool
 	stopAuth scheduler.CancelFunc
 	stopExp  scheduler.CancelFunc
@@ -87,7 +89,7 @@ func NewConnectionProps(d *ConnDeps, sock Socket, connID string) *actor.Props {
 		d.CallTimeout = 5 * time.Second
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{},
+		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{},
 			log: d.Logger.Named("conn").With(zap.String("conn_id", connID))}
 	})
 }
@@ -96,11 +98,12 @@ func (c *connection) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		c.timers = scheduler.NewTimerScheduler(ctx)
+		c.relay = LocalRelay(ctx.ActorSystem())
 		c.stopAuth = c.timers.SendOnce(c.deps.AuthTimeout, ctx.Self(), authDeadline{})
 	case Frame:
 		c.onFrame(ctx, msg.Data)
-	case *widgetpb.WidgetEvent:
-		c.onEvent(ctx, msg)
+	case *Delivery:
+		c.onDelivery(ctx, msg)
 	case authDeadline:
 		if !c.authed {
 			c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthRequired, "no AUTH message within the deadline")
@@ -108,11 +111,12 @@ func (c *connection) Receive(ctx actor.Context) {
 	case sessionExpired:
 		c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthFailed, "your sign-in expired; reconnect with a fresh token")
 	case *actor.Terminated:
-		ctx.Send(ctx.Self(), resubscribe{grain: msg.Who})
+		ctx.Send(c.relay, relayEcho{to: ctx.Self(), msg: resubscribe{grain: msg.Who}})
 	case resubscribe:
 		c.onGrainGone(ctx, msg.grain)
 	case *actor.Stopping:
-		// Grains watch this actor: they drop it when it stops. Only our own slot is left to free.
+		// Grains watch this actor: they drop it when it stops. The relay and our slot are left to free.
+		ctx.Send(c.relay, relayLeave{pid: ctx.Self()})
 		if c.stopAuth != nil {
 			c.stopAuth()
 		}
@@ -207,19 +211,25 @@ func (c *connection) onSubscribe(ctx actor.Context, m protocol.ClientMessage, re
 		c.send(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeTooManySubs, Message: "too many subscriptions on one connection", WidgetID: id, RequestID: m.RequestID}, "")
 		return
 	}
+	// Join the relay first: an event published while the call is in flight
+	// then waits in our mailbox instead of being lost.
+	_, held := c.subs[id]
+	if !held {
+		ctx.Send(c.relay, relayJoin{widgetID: id, pid: ctx.Self()})
+	}
 	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
 	defer cancel()
 	rec, grain, err := c.deps.Widgets.Subscribe(call, c.caller, id, ctx.Self())
 	if err != nil && resubscribe && errors.Is(err, ErrNotFound) {
-		delete(c.subs, id) // it went away while we were not looking
+		c.forget(ctx, id) // it went away while we were not looking
 		c.send(protocol.Deleted{Type: protocol.TypeDeleted, WidgetID: id}, "")
 		return
 	}
 	if err != nil {
 		code, msg := errorCode(err)
 		c.send(protocol.Error{Type: protocol.TypeError, Code: code, Message: msg, WidgetID: id, RequestID: m.RequestID}, "")
-		if resubscribe {
-			delete(c.subs, id)
+		if resubscribe || !held {
+			c.forget(ctx, id)
 		}
 		return
 	}
@@ -230,20 +240,17 @@ func (c *connection) onSubscribe(ctx actor.Context, m protocol.ClientMessage, re
 		ctx.Watch(grain)
 	}
 	c.subs[id] = grain
+	c.versions[id] = rec.Version
 	widget, _ := json.Marshal(rec)
 	c.send(protocol.InitialState{Type: protocol.TypeInitialState, WidgetID: id, Widget: widget, Version: rec.Version,
 		ServerTime: now(), RequestID: m.RequestID}, "")
 }
 
 func (c *connection) onUnsubscribe(ctx actor.Context, m protocol.ClientMessage) {
-	grain, ok := c.subs[m.WidgetID]
-	if !ok {
+	if _, ok := c.subs[m.WidgetID]; !ok {
 		return
 	}
-	delete(c.subs, m.WidgetID)
-	if grain != nil {
-		ctx.Unwatch(grain)
-	}
+	c.forget(ctx, m.WidgetID)
 	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
 	defer cancel()
 	if err := c.deps.Widgets.Unsubscribe(call, m.WidgetID, ctx.Self()); err != nil {
@@ -272,31 +279,47 @@ func (c *connection) onAction(m protocol.ClientMessage) {
 	c.send(resp, "")
 }
 
-// onEvent turns a grain's event into the wire message.
-func (c *connection) onEvent(ctx actor.Context, ev *widgetpb.WidgetEvent) {
-	id := ev.GetWidgetId()
+// onDelivery forwards a relayed event of a widget this session holds. The
+// frame is shared with the member's other sockets and sent as it is.
+func (c *connection) onDelivery(ctx actor.Context, d *Delivery) {
+	id := d.WidgetID
 	if _, ok := c.subs[id]; !ok || c.closing {
 		return
 	}
-	switch ev.GetKind() {
+	switch d.Kind {
 	case widgetpb.WidgetEvent_STATE:
-		c.send(protocol.StateUpdate{Type: protocol.TypeStateUpdate, WidgetID: id, State: ev.GetStateJson(),
-			Timestamp: ev.GetTimestamp(), Version: ev.GetVersion(), ServerTime: now()}, "state:"+id)
-	case widgetpb.WidgetEvent_CONFIG:
-		c.send(protocol.ConfigUpdate{Type: protocol.TypeConfigUpdate, WidgetID: id, Config: ev.GetConfigJson(),
-			Title: ev.GetTitle(), Active: ev.GetActive(), Version: ev.GetVersion()}, "")
-	case widgetpb.WidgetEvent_DELETED:
-		if grain := c.subs[id]; grain != nil {
-			ctx.Unwatch(grain)
+		// Older than the full state we sent (queued while subscribing): stale.
+		if d.Version < c.versions[id] {
+			return
 		}
-		delete(c.subs, id)
-		c.send(protocol.Deleted{Type: protocol.TypeDeleted, WidgetID: id, Version: ev.GetVersion()}, "")
+		c.sendFrame(d.Frame, "state:"+id)
+	case widgetpb.WidgetEvent_CONFIG:
+		if d.Version <= c.versions[id] {
+			return
+		}
+		c.sendFrame(d.Frame, "")
+	case widgetpb.WidgetEvent_DELETED:
+		c.forget(ctx, id)
+		c.sendFrame(d.Frame, "")
 	case widgetpb.WidgetEvent_REVOKED:
-		delete(c.subs, id)
+		if d.TokenHash == "" || d.TokenHash != c.caller.GetTokenHash() {
+			return // another token of this widget was replaced, not ours
+		}
+		c.forget(ctx, id)
 		if c.session.Mode == "widget" && c.session.WidgetID == id {
 			c.closeWith(protocol.CloseTokenRevoked, protocol.CodeTokenRevoked, "this widget's token was regenerated; copy the new OBS URL from the manager")
 		}
 	}
+}
+
+// forget drops a widget from this session: grain watch, relay entry, version.
+func (c *connection) forget(ctx actor.Context, id string) {
+	if grain := c.subs[id]; grain != nil {
+		ctx.Unwatch(grain)
+	}
+	delete(c.subs, id)
+	delete(c.versions, id)
+	ctx.Send(c.relay, relayLeave{widgetID: id, pid: ctx.Self()})
 }
 
 // onGrainGone re-subscribes when a grain we watch stops (it moved to another
@@ -309,14 +332,19 @@ func (c *connection) onGrainGone(ctx actor.Context, who *actor.PID) {
 	}
 }
 
-// send marshals and queues a message; a full queue means the client does not
-// read: close it rather than let it hold memory or slow anyone down.
+// send marshals and queues a message of this session alone.
 func (c *connection) send(msg any, coalesceKey string) {
 	frame, err := json.Marshal(msg)
 	if err != nil {
 		c.log.Error("marshal outbound message", zap.Error(err))
 		return
 	}
+	c.sendFrame(frame, coalesceKey)
+}
+
+// sendFrame queues an encoded frame; a full queue means the client does not
+// read: close it rather than let it hold memory or slow anyone down.
+func (c *connection) sendFrame(frame []byte, coalesceKey string) {
 	if !c.sock.Send(frame, coalesceKey) && !c.closing {
 		c.closing = true
 		c.log.Warn("slow consumer: outbound queue full; closing")
@@ -344,4 +372,3 @@ func errorCode(err error) (string, string) {
 
 func looksLikeJWT(token string) bool { return len(token) > 3 && token[:3] == "eyJ" }
 
-func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }

@@ -34,7 +34,7 @@ func BenchmarkFanout(b *testing.B) {
 			var want atomic.Int64
 			done := make(chan struct{}, 1)
 			props := actor.PropsFromFunc(func(c actor.Context) {
-				if ev, ok := c.Message().(*widgetpb.WidgetEvent); ok && ev.Version == want.Load() {
+				if d, ok := c.Message().(*actors.Delivery); ok && d.Version == want.Load() {
 					if delivered.Add(1) == int64(n) {
 						done <- struct{}{}
 					}
@@ -43,6 +43,7 @@ func BenchmarkFanout(b *testing.B) {
 			g := widgetpb.GetWidgetGrainClient(node.m.Cluster, "g")
 			for i := 0; i < n; i++ {
 				pid := node.m.System.Root.Spawn(props)
+				actors.JoinRelay(node.m.System, "g", pid)
 				if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: alice, WidgetId: "g", Subscriber: pid}); err != nil {
 					b.Fatal(err)
 				}

@@ -48,6 +48,7 @@ type widgetGrain struct {
 
 	stopping       bool                  // a stop is queued (see forgetIfMissing, checkTarget)
 	subs           map[string]subscriber // key: pidKey
+	members        map[string]int        // member address -> subscribers there
 	lastBroadcast  time.Time
 	statePending   bool
 	flushScheduled bool
@@ -65,6 +66,7 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.id = strings.Clone(ctx.Identity())
 	g.ctx = ctx
 	g.subs = map[string]subscriber{}
+	g.members = map[string]int{}
 	g.actions = rate.NewLimiter(rate.Limit(g.deps.ActionsPerSecond), g.deps.ActionBurst)
 	g.log = g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
 	g.lastUsed = time.Now()
@@ -103,7 +105,7 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 			g.flushScheduled = false
 		}
 	case subscriberGone:
-		delete(g.subs, pidKey(msg.pid))
+		g.dropSubscriber(pidKey(msg.pid))
 	}
 }
 

@@ -59,6 +59,7 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 			return nil, grainError(&Error{Code: CodeTooManySubscribers, Message: "this widget has too many viewers"})
 		}
 		ctx.Watch(pid)
+		g.members[pid.GetAddress()]++
 	}
 	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
 	if def, ok := g.deps.Kinds.Lookup(rec.Type); ok {
@@ -81,7 +82,7 @@ func (g *widgetGrain) Unsubscribe(req *widgetpb.UnsubscribeRequest, ctx cluster.
 	defer g.forgetIfMissing()
 	if pid := req.GetSubscriber(); pid != nil {
 		if _, ok := g.subs[pidKey(pid)]; ok {
-			delete(g.subs, pidKey(pid))
+			g.dropSubscriber(pidKey(pid))
 			ctx.Unwatch(pid)
 		}
 	}
@@ -102,10 +103,11 @@ func (g *widgetGrain) publishChanges(old, saved persistence.Record) {
 	if old.AccessToken != "" && old.AccessToken != saved.AccessToken {
 		oldHash := persistence.TokenHash(old.AccessToken)
 		revoked := g.event(widgetpb.WidgetEvent_REVOKED, saved)
+		revoked.TokenHash = oldHash
 		g.send(revoked, func(s subscriber) bool { return s.tokenHash == oldHash })
 		for k, s := range g.subs {
 			if s.tokenHash == oldHash {
-				delete(g.subs, k)
+				g.dropSubscriber(k)
 				g.ctx.Unwatch(s.pid)
 			}
 		}
@@ -116,7 +118,7 @@ func (g *widgetGrain) publishChanges(old, saved persistence.Record) {
 func (g *widgetGrain) publishDeleted(rec persistence.Record) {
 	g.send(g.event(widgetpb.WidgetEvent_DELETED, rec), nil)
 	for k, s := range g.subs {
-		delete(g.subs, k)
+		g.dropSubscriber(k)
 		g.ctx.Unwatch(s.pid)
 	}
 }
@@ -166,17 +168,37 @@ func (g *widgetGrain) event(kind widgetpb.WidgetEvent_Kind, rec persistence.Reco
 	return ev
 }
 
-// send pushes ev to subscribers (all, or those filter accepts). Sends are
-// fire-and-forget: a slow or dead subscriber never delays the grain.
+// send pushes ev to the relay of every member with subscribers (all, or
+// those filter accepts): one message per member, whatever the number of
+// sockets there. Sends are fire-and-forget: a slow or dead member never
+// delays the grain.
 func (g *widgetGrain) send(ev *widgetpb.WidgetEvent, filter func(subscriber) bool) {
-	n := 0
-	for _, s := range g.subs {
-		if filter == nil || filter(s) {
-			g.ctx.Send(s.pid, ev)
-			n++
+	targets := g.members
+	if filter != nil {
+		targets = map[string]int{}
+		for _, s := range g.subs {
+			if filter(s) {
+				targets[s.pid.GetAddress()]++
+			}
 		}
 	}
-	if n > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
-		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("subscribers", n))
+	for addr := range targets {
+		g.ctx.Send(actor.NewPID(addr, RelayName), ev)
+	}
+	if len(targets) > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
+		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("members", len(targets)))
+	}
+}
+
+// dropSubscriber forgets a subscriber and, with its last one, its member.
+func (g *widgetGrain) dropSubscriber(key string) {
+	s, ok := g.subs[key]
+	if !ok {
+		return
+	}
+	delete(g.subs, key)
+	addr := s.pid.GetAddress()
+	if g.members[addr]--; g.members[addr] <= 0 {
+		delete(g.members, addr)
 	}
 }

@@ -13,23 +13,50 @@ import (
 	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
 )
 
-// probe is a stand-in connection actor that records the events it receives.
+// probe is a stand-in connection actor that records the events the relay
+// hands it, turned back into grain events for the assertions.
 type probe struct {
-	mu     sync.Mutex
-	events []*widgetpb.WidgetEvent
-	pid    *actor.PID
+	mu        sync.Mutex
+	events    []*widgetpb.WidgetEvent
+	pid       *actor.PID
+	tokenHash string // a token session: only its own token's REVOKED counts
 }
 
 func newProbe(n *node) *probe {
 	p := &probe{}
 	p.pid = n.m.System.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if ev, ok := c.Message().(*widgetpb.WidgetEvent); ok {
-			p.mu.Lock()
-			p.events = append(p.events, ev)
-			p.mu.Unlock()
+		d, ok := c.Message().(*actors.Delivery)
+		if !ok || (d.Kind == widgetpb.WidgetEvent_REVOKED && d.TokenHash != p.hash()) || p.revoked() {
+			return // like a connection: after its own revocation it holds nothing
 		}
+		var wire struct {
+			State json.RawMessage `json:"state"`
+			Title string          `json:"title"`
+		}
+		_ = json.Unmarshal(d.Frame, &wire)
+		p.mu.Lock()
+		p.events = append(p.events, &widgetpb.WidgetEvent{WidgetId: d.WidgetID, Kind: d.Kind, Version: d.Version,
+			StateJson: wire.State, Title: wire.Title, TokenHash: d.TokenHash})
+		p.mu.Unlock()
 	}))
 	return p
+}
+
+func (p *probe) revoked() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ev := range p.events {
+		if ev.Kind == widgetpb.WidgetEvent_REVOKED {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *probe) hash() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tokenHash
 }
 
 func (p *probe) snapshot() []*widgetpb.WidgetEvent {
@@ -50,6 +77,10 @@ func (p *probe) last(kind widgetpb.WidgetEvent_Kind) *widgetpb.WidgetEvent {
 
 func subscribe(t *testing.T, n *node, caller *widgetpb.Caller, id string, p *probe) {
 	t.Helper()
+	p.mu.Lock()
+	p.tokenHash = caller.GetTokenHash()
+	p.mu.Unlock()
+	actors.JoinRelay(n.m.System, id, p.pid)
 	g := widgetpb.GetWidgetGrainClient(n.m.Cluster, id)
 	if _, err := g.Subscribe(&widgetpb.SubscribeRequest{Caller: caller, WidgetId: id, Subscriber: p.pid}); err != nil {
 		t.Fatalf("subscribe: %v", err)

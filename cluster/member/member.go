@@ -74,6 +74,11 @@ func Start(cfg Config, deps actors.Deps, log *zap.Logger) (*Member, error) {
 	)
 	c := cluster.New(system, conf)
 	c.StartMember()
+	// The relay is spawned after StartMember so remote grains can reach it.
+	if _, err := actors.SpawnRelay(system, log); err != nil {
+		c.Shutdown(true)
+		return nil, fmt.Errorf("member: relay: %w", err)
+	}
 	return &Member{System: system, Cluster: c, Widgets: actors.NewClient(c, cfg.RequestTimeout), log: log}, nil
 }
 
