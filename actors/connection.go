@@ -78,7 +78,10 @@ type connection struct {
 }
 
 // NewConnectionProps returns the props of a connection actor writing to sock.
-func NewConnectionProps(d *ConnDeps, sock Socket, connID string) *actor.Props {
+// It reads shared but never writes it: defaults go into this connection's copy.
+func NewConnectionProps(shared *ConnDeps, sock Socket, connID string) *actor.Props {
+	d := new(ConnDeps)
+	*d = *shared
 	if d.AuthTimeout <= 0 {
 		d.AuthTimeout = 3 * time.Second
 	}

@@ -31,10 +31,7 @@ func (s *Server) handle(c *fws.Conn) {
 		return
 	}
 	defer s.untrack(sock)
-	// NewConnectionProps fills defaults into the deps it is given: each
-	// connection gets its own copy, or concurrent handlers would race on them.
-	deps := *s.deps
-	pid := s.system.Root.Spawn(actors.NewConnectionProps(&deps, sock, connID))
+	pid := s.system.Root.Spawn(actors.NewConnectionProps(s.deps, sock, connID))
 	readerDone := make(chan struct{})
 	go sock.writeLoop(readerDone)
 	defer func() {
