@@ -1,7 +1,6 @@
 // Package member starts this process's protoactor actor system and cluster
-// member. Even a single node runs a real cluster (provider "single", no
-// external server), so more nodes are configuration, not redesign: etcd or
-// Kubernetes membership is chosen in Config.
+// member. Even a single node runs a real cluster (with a provider that needs
+// no external server), so more nodes are configuration, not redesign.
 package member
 
 import (
@@ -11,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 	"go.uber.org/zap"
@@ -20,112 +20,77 @@ import (
 	"github.com/streamwidgets/streamwidgets/actors"
 )
 
-// KindsFunc builds the grain kinds a member hosts on its actor system. It
-// runs once, before the member joins, so it may install what its grains
-// need on the system (an actor-system extension) before any grain starts.
-type KindsFunc func(system *actor.ActorSystem) []*cluster.Kind
+// Config chooses how this member joins a cluster. Zero values are defaults.
+type Config struct {
+	// Name is the cluster name; members with the same name form one cluster. Default "streamwidgets".
+	Name string
+	// Host and Port are where the member's remote endpoint listens. Default 127.0.0.1:0 (any free port).
+	Host string
+	Port int
+	// Provider is the membership provider: "single" (default: this process
+	// alone, no external server).
+	Provider string
+	// RequestTimeout bounds grain calls. Default 5s.
+	RequestTimeout time.Duration
+}
 
 // Member is a running actor system and cluster member.
 type Member struct {
-	// System is the member's actor system.
-	System *actor.ActorSystem
-	// Cluster is the joined cluster; grains are called through it.
+	System  *actor.ActorSystem
 	Cluster *cluster.Cluster
-
-	topology *topology
-	log      *zap.Logger
+	Widgets *actors.Client
+	log     *zap.Logger
 }
 
-// Start starts the actor system, builds the kinds and joins the cluster
-// through provider. A nil provider is built from cfg (NewProvider). It
-// returns once the member is started; Ready tells when it is in the
-// topology.
-func Start(cfg Config, provider cluster.ClusterProvider, kinds KindsFunc, log *zap.Logger) (m *Member, err error) {
-	cfg = cfg.withDefaults()
-	if errs := cfg.Validate(); len(errs) > 0 {
-		return nil, fmt.Errorf("member: %w", errs[0])
+// Start starts the actor system and joins the cluster with the widget kind.
+// deps is installed for this member's grains.
+func Start(cfg Config, deps actors.Deps, log *zap.Logger) (*Member, error) {
+	if cfg.Name == "" {
+		cfg.Name = "streamwidgets"
 	}
-	if kinds == nil {
-		return nil, fmt.Errorf("member: no grain kinds given")
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
 	}
-	if provider == nil {
-		if provider, err = NewProvider(cfg); err != nil {
-			return nil, err
-		}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 5 * time.Second
 	}
-	bindHost, bindPort, _ := splitHostPort(cfg.Bind)
-	remoteOpts := []remote.ConfigOption{}
-	if cfg.Advertise != "" {
-		remoteOpts = append(remoteOpts, remote.WithAdvertisedHost(cfg.advertiseAddr()))
+	var provider cluster.ClusterProvider
+	switch cfg.Provider {
+	case "", "single":
+		provider = test.NewTestProvider(test.NewInMemAgent())
+	default:
+		return nil, fmt.Errorf("member: unknown cluster provider %q (known: single)", cfg.Provider)
 	}
-	system := actor.NewActorSystem(actor.WithLoggerFactory(libraryLogger(log)))
-	conf := cluster.Configure(cfg.Name, provider, disthash.New(), remote.Configure(bindHost, bindPort, remoteOpts...),
-		cluster.WithKinds(kinds(system)...),
+	// The library is chatty at info; its warnings and errors are what operators need.
+	libLog := log.Named("protoactor").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(zapslog.NewHandler(libLog.Core(), zapslog.WithName("protoactor")))
+	}))
+	deps.Logger = log
+	actors.Install(system, deps)
+	conf := cluster.Configure(cfg.Name, provider, disthash.New(), remote.Configure(cfg.Host, cfg.Port),
+		cluster.WithKinds(actors.NewWidgetKind(system)),
 		cluster.WithRequestTimeout(cfg.RequestTimeout),
 	)
 	c := cluster.New(system, conf)
-	m = &Member{System: system, Cluster: c, log: log.Named("cluster")}
-	m.topology = watchTopology(system, m.log)
-	start := time.Now()
-	if err := startMember(c); err != nil {
-		system.Shutdown()
-		return nil, fmt.Errorf("member: join cluster %q with provider %s: %w", cfg.Name, cfg.Provider, err)
-	}
-	// Every member runs the widget relay (node-level fan-out, actors/relay.go),
-	// spawned after StartMember so grains on other members can reach it.
+	c.StartMember()
+	// The relay is spawned after StartMember so remote grains can reach it.
 	if _, err := actors.SpawnRelay(system, log); err != nil {
 		c.Shutdown(true)
 		return nil, fmt.Errorf("member: relay: %w", err)
 	}
-	m.log.Info("cluster member started", zap.String("cluster", cfg.Name), zap.String("provider", cfg.Provider),
-		zap.String("address", system.Address()), zap.String("member_id", system.ID), zap.Duration("took", time.Since(start)))
-	return m, nil
+	return &Member{System: system, Cluster: c, Widgets: actors.NewClient(c, cfg.RequestTimeout), log: log}, nil
 }
 
-// startMember turns the library's panics (a taken port, an unreachable
-// etcd) into an error.
-func startMember(c *cluster.Cluster) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	c.StartMember()
-	return nil
-}
-
-// libraryLogger bridges the library's slog logs to zap. The library is
-// chatty at info; its warnings and errors are what operators need.
-func libraryLogger(log *zap.Logger) func(*actor.ActorSystem) *slog.Logger {
-	libLog := log.Named("protoactor").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
-	return func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(zapslog.NewHandler(libLog.Core(), zapslog.WithName("protoactor")))
-	}
-}
-
-// Address is where other members reach this one (the advertised address).
-func (m *Member) Address() string { return m.System.Address() }
-
-// Ready reports whether this member is in its cluster's topology: joined,
-// and not evicted since.
+// Ready reports whether this member has joined its cluster.
 func (m *Member) Ready() error {
-	if !m.topology.self(m.System.Address()) {
-		return ErrNotInTopology
+	if m.Cluster.MemberList == nil || len(m.Cluster.MemberList.Members().Members()) == 0 {
+		return fmt.Errorf("member: not in a cluster topology yet")
 	}
 	return nil
 }
 
-// Members is how many members this member currently sees, itself included.
-func (m *Member) Members() int { return m.topology.size() }
-
-// Stop leaves the cluster (deregistering from the provider) and stops every
-// actor of this member.
+// Stop leaves the cluster and stops every actor of this member.
 func (m *Member) Stop() {
 	m.Cluster.Shutdown(true)
-}
-
-// Kill stops the member without leaving the cluster, as a crash would: the
-// provider is not told (tests use it to simulate a dead process).
-func (m *Member) Kill() {
-	m.Cluster.Shutdown(false)
 }
