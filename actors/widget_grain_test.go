@@ -14,6 +14,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/actors/actortest"
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
+	"github.com/streamwidgets/streamwidgets/cluster/clustertest"
 	"github.com/streamwidgets/streamwidgets/cluster/member"
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
@@ -22,7 +23,7 @@ import (
 var start = time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC)
 
 type node struct {
-	m     *member.Member
+	m     *clustertest.Node
 	w     *actors.Client
 	store persistence.Store
 	clock *actortest.Clock
@@ -38,7 +39,7 @@ func startNode(t *testing.T, dir string, clock *actortest.Clock, idle time.Durat
 	for _, m := range mutate {
 		m(&deps)
 	}
-	m, err := member.Start(member.Config{}, deps, zap.NewNop())
+	m, err := clustertest.StartMember(member.Config{}, deps, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,10 +55,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	var publicURLs listFlag
 	fs.Var(&publicURLs, "public-url", "URL browsers use to reach this service, e.g. https://widgets.example.com (repeat or comma-separate); "+
 		"when set, only pages from it and --allowed-origins may open WebSockets and the Host header is not trusted; when unset, only loopback pages of this host")
-	fs.StringVar(&cfg.Cluster.Name, "cluster-name", "streamwidgets", "cluster name")
-	fs.StringVar(&cfg.Cluster.Host, "cluster-host", "127.0.0.1", "cluster remote host")
-	fs.IntVar(&cfg.Cluster.Port, "cluster-port", 0, "cluster remote port (0: any free port)")
-	fs.StringVar(&cfg.Cluster.Provider, "cluster-provider", "single", "cluster membership provider: single")
+	clusterFlags(fs, &cfg.Cluster)
 	if err := parseWithEnv(fs, args); err != nil {
 		return cfg, opts, err
 	}
@@ -116,6 +113,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	if cfg.CursorSecret != "" && len(cfg.CursorSecret) < 32 {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
 	}
+	errs = append(errs, checkCluster(cfg)...)
 	return cfg, opts, errors.Join(errs...)
 }
 

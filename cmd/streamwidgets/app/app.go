@@ -17,6 +17,7 @@ import (
 
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
+	"github.com/streamwidgets/streamwidgets/cluster/grains"
 	"github.com/streamwidgets/streamwidgets/cluster/member"
 	"github.com/streamwidgets/streamwidgets/overlays"
 	"github.com/streamwidgets/streamwidgets/persistence"
@@ -69,14 +70,15 @@ const SessionTTL = 12 * time.Hour
 
 // App is a running node.
 type App struct {
-	cfg    Config
-	log    *zap.Logger
-	store  persistence.Store
-	member *member.Member
-	http   *fiber.App
-	ws     *ws.Server
-	ln     net.Listener
-	Issuer *auth.LocalIssuer
+	cfg     Config
+	log     *zap.Logger
+	store   persistence.Store
+	member  *member.Member
+	widgets *actors.Client
+	http    *fiber.App
+	ws      *ws.Server
+	ln      net.Listener
+	Issuer  *auth.LocalIssuer
 }
 
 // New opens the store, starts the cluster member and builds the API. It does
@@ -90,6 +92,9 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if err := CheckClusterStore(cfg); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("app: data dir: %w", err)
@@ -116,10 +121,15 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	registry := kinds.Default()
 	grainDeps := cfg.Widgets
 	grainDeps.Store, grainDeps.Kinds, grainDeps.Clock, grainDeps.IdleTimeout = a.store, registry, cfg.Clock, cfg.IdleTimeout
-	a.member, err = member.Start(cfg.Cluster, grainDeps, log)
+	grainDeps.Logger = log
+	a.member, err = member.Start(cfg.Cluster, nil, grains.Kinds(grainDeps), log)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	if err := grains.Joined(a.member, log); err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.widgets = actors.NewClient(a.member.Cluster, cfg.Cluster.RequestTimeout)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "streamwidgets_widget_grains_active", Help: "Widget grains active on this node."},
@@ -145,14 +155,14 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	}
 	a.http, err = httpapi.New(cfg.HTTP, httpapi.Deps{
 		SignIn:  signIn,
-		Widgets: a.member.Widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
+		Widgets: a.widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
 		CursorKey: cursorKey, Logger: log, Ready: a.member.Ready, Metrics: reg, Clock: cfg.Clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	a.ws = ws.New(cfg.WS, a.member.System, actors.ConnDeps{
-		Widgets: a.member.Widgets,
+		Widgets: a.widgets,
 		VerifyUser: func(ctx context.Context, token string) (string, time.Time, error) {
 			id, err := verifier.Verify(ctx, token)
 			return id.UserID, id.ExpiresAt, err

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/cluster/clustertest"
 	"github.com/streamwidgets/streamwidgets/cluster/member"
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
 	"github.com/streamwidgets/streamwidgets/persistence"
@@ -142,7 +143,7 @@ func TestTwoActivationsNeverLoseAnAcknowledgedUpdate(t *testing.T) {
 	}
 	store := dynamo.New(db, cfg, storetest.NewKeyring(t, "f1"))
 	for i := 0; i < 2; i++ {
-		m, err := member.Start(member.Config{Name: fmt.Sprintf("island-%d", i)}, actors.Deps{
+		m, err := clustertest.StartMember(member.Config{Name: fmt.Sprintf("island-%d", i)}, actors.Deps{
 			Store: store, ActionsPerSecond: 1e6, ActionBurst: 1e6,
 		}, zap.NewNop())
 		if err != nil {

@@ -1,0 +1,31 @@
+// Package grains lists the grain kinds a streamwidgets cluster member
+// hosts. A new kind (room grains, integration supervisors) is added here,
+// and every member (serve, the test fixtures) hosts it.
+package grains
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/cluster/member"
+)
+
+// Kinds returns the member.KindsFunc for every grain kind of the service:
+// it installs widgets (the widget grains' dependencies) on the member's
+// actor system, then builds the kinds.
+func Kinds(widgets actors.Deps) member.KindsFunc {
+	return func(system *actor.ActorSystem) []*cluster.Kind {
+		actors.Install(system, widgets)
+		return []*cluster.Kind{actors.NewWidgetKind(system)}
+	}
+}
+
+// Joined runs once a member has joined, for the well-known per-member actors
+// that remote members address by name (they must be spawned after the
+// member started): none yet.
+func Joined(m *member.Member, log *zap.Logger) error {
+	_, _ = m, log
+	return nil
+}

@@ -1,0 +1,10 @@
+package member
+
+import "errors"
+
+// ErrNotInTopology: this member is not (or no longer) in its cluster's
+// topology: still joining, or evicted by the others (see Ready).
+var ErrNotInTopology = errors.New("member: not in the cluster topology (joining, or evicted)")
+
+// ErrUnknownProvider: Config.Provider names no membership provider.
+var ErrUnknownProvider = errors.New("member: unknown cluster provider")
