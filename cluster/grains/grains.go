@@ -4,6 +4,8 @@
 package grains
 
 import (
+	"fmt"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
 	"go.uber.org/zap"
@@ -24,8 +26,10 @@ func Kinds(widgets actors.Deps) member.KindsFunc {
 
 // Joined runs once a member has joined, for the well-known per-member actors
 // that remote members address by name (they must be spawned after the
-// member started): none yet.
+// member started): the widget relay (node-level fan-out, actors/relay.go).
 func Joined(m *member.Member, log *zap.Logger) error {
-	_, _ = m, log
+	if _, err := actors.SpawnRelay(m.System, log); err != nil {
+		return fmt.Errorf("grains: widget relay: %w", err)
+	}
 	return nil
 }
