@@ -122,9 +122,11 @@ func parseFilter(raw []byte, q *persistence.ListQuery) error {
 		Type   *string `json:"type"`
 		Q      *string `json:"q"`
 	}
+	raw = bytes.TrimSpace(raw)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	// One object and nothing after it: `null`, `{…}{…}` and `{…} junk` are refused.
+	if len(raw) == 0 || raw[0] != '{' || dec.Decode(&f) != nil || dec.InputOffset() != int64(len(raw)) {
 		return errors.New(`filter must be a JSON object with only "active" (boolean), "type" and "q" (strings)`)
 	}
 	q.Active = f.Active
