@@ -1,0 +1,79 @@
+package kinds
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+// FuzzApply applies every action of every registered kind with a fuzzed
+// payload, in a chain from the initial state with fuzzed time between steps:
+// Apply never panics and either refuses with a *Error of a stable code
+// (the state untouched) or returns a state that is valid JSON the kind
+// accepts again (Apply, Settle, View and Running all read it). CI runs it
+// briefly (.ci/test).
+func FuzzApply(f *testing.F) {
+	for _, s := range []string{
+		``, `null`, `{}`, `{"seconds":60}`, `{"seconds":-604800}`, `{"seconds":0}`, `{"seconds":1e400}`,
+		`{"value":42.5}`, `{"value":-1e12}`, `{"by":1}`, `{"by":1e308}`, `{"by":"1"}`, `{"nonsense":true}`,
+		`[]`, `"x"`, `{"value":1}{"value":2}`, `{"seconds":9007199254740993}`, `{"value":1,"value":null}`,
+	} {
+		f.Add([]byte(s), uint32(1000), uint8(0))
+	}
+	f.Add([]byte(`{"seconds":5}`), uint32(6_000), uint8(3))
+	f.Add([]byte(`{}`), uint32(0), uint8(1))
+	stable := map[string]bool{CodeInvalidPayload: true, CodeRejected: true}
+	reg := Default()
+	t0 := time.Date(2025, 3, 1, 20, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, payload []byte, stepMillis uint32, rotate uint8) {
+		step := time.Duration(stepMillis%(8*24*3600*1000)) * time.Millisecond // up to 8 days between actions
+		for _, info := range reg.Infos() {
+			def, _ := reg.Lookup(info.Type)
+			cfg, err := def.MergeConfig(nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := t0
+			state, err := def.InitialState(cfg, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(info.Actions)
+			for k := 0; k < 2*n; k++ {
+				a := info.Actions[(k+int(rotate))%n]
+				next, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: payload}, now)
+				if err != nil {
+					var ke *Error
+					if !errors.As(err, &ke) || !stable[ke.Code] || ke.Message == "" {
+						t.Fatalf("%s %s(%q): error %#v, want a *kinds.Error invalid_payload or action_rejected", info.Type, a.Name, payload, err)
+					}
+				} else {
+					checkAccepted(t, def, cfg, next, now.Add(step), info.Type+" "+a.Name)
+					state = next
+				}
+				now = now.Add(step)
+			}
+		}
+	})
+}
+
+// checkAccepted: a state Apply returned is valid JSON the kind reads back.
+func checkAccepted(t *testing.T, def Definition, cfg, state json.RawMessage, later time.Time, what string) {
+	t.Helper()
+	if !json.Valid(state) {
+		t.Fatalf("%s returned invalid JSON %q", what, state)
+	}
+	if _, _, err := def.Settle(cfg, state, later); err != nil {
+		t.Fatalf("%s returned a state Settle refuses: %s: %v", what, state, err)
+	}
+	if _, err := def.View(cfg, state, later); err != nil {
+		t.Fatalf("%s returned a state View refuses: %s: %v", what, state, err)
+	}
+	def.Running(state)
+	_, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, later)
+	var ke *Error
+	if !errors.As(err, &ke) || ke.Code != CodeUnknownAction {
+		t.Fatalf("%s returned a state the kind does not read back: %s: %v", what, state, err)
+	}
+}
