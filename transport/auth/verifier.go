@@ -110,8 +110,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	if token == "" || len(token) > 8192 {
 		return Identity{}, fmt.Errorf("%w: missing or oversized", ErrInvalidToken)
 	}
+	// One token, one spelling: base64url without padding only, strictly
+	// decoded, so no variant of a valid token (a line break, a last character
+	// that decodes to the same bits) verifies and slips past anything keyed
+	// on the token string.
+	if !compactJWS(token) {
+		return Identity{}, fmt.Errorf("%w: malformed", ErrInvalidToken)
+	}
 	var peek claims
-	if _, _, err := jwt.NewParser().ParseUnverified(token, &peek); err != nil {
+	if _, _, err := jwt.NewParser(jwt.WithStrictDecoding()).ParseUnverified(token, &peek); err != nil {
 		return Identity{}, fmt.Errorf("%w: malformed", ErrInvalidToken)
 	}
 	t, ok := v.trusted[peek.Issuer]
@@ -120,7 +127,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(t.Algorithms), jwt.WithIssuer(t.Issuer),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30 * time.Second),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30 * time.Second), jwt.WithStrictDecoding(),
 	}
 	if t.TokenUse != "access" {
 		opts = append(opts, jwt.WithAudience(t.Audience))
@@ -169,4 +176,15 @@ func checkSubject(sub string) error {
 		return errors.New("subject has control characters")
 	}
 	return nil
+}
+
+// compactJWS reports whether token has only base64url characters and dots.
+func compactJWS(token string) bool {
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

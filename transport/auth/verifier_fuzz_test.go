@@ -1,13 +1,11 @@
 package auth
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -77,7 +75,7 @@ func FuzzVerify(f *testing.F) {
 			}
 			return
 		}
-		if !sameToken(tok, valid) || id.UserID != "alice" {
+		if tok != valid || id.UserID != "alice" {
 			t.Fatalf("%s verified as %q: %q (valid token %q)", what, id.UserID, tok, valid)
 		}
 	}
@@ -93,16 +91,4 @@ func FuzzVerify(f *testing.F) {
 			check(t, "valid token with text inserted", valid[:i]+insert+valid[i:])
 		}
 	})
-}
-
-// sameToken reports whether tok is want with the same header and payload
-// text and a signature that decodes to the same bytes.
-func sameToken(tok, want string) bool {
-	a, b := strings.Split(tok, "."), strings.Split(want, ".")
-	if len(a) != 3 || len(b) != 3 || a[0] != b[0] || a[1] != b[1] {
-		return false
-	}
-	sa, errA := base64.RawURLEncoding.DecodeString(a[2])
-	sb, errB := base64.RawURLEncoding.DecodeString(b[2])
-	return errA == nil && errB == nil && bytes.Equal(sa, sb)
 }

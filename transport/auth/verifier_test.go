@@ -210,3 +210,27 @@ func must(s string, err error) string {
 	}
 	return s
 }
+
+// TestOnlyTheExactTokenVerifies: respellings of a valid token that decode to
+// the same signature (a line break, a last character with the same
+// significant bits) are refused, so nothing keyed on the token string can be
+// sidestepped with them.
+func TestOnlyTheExactTokenVerifies(t *testing.T) {
+	iss, v := localVerifier(t)
+	tok := must(iss.Mint("alice", time.Hour))
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("the token itself: %v", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	sig := strings.LastIndexByte(tok, '.') + 10
+	for name, variant := range map[string]string{
+		"last character, same bits": tok[:len(tok)-1] + string(alphabet[last^1]),
+		"line break in signature":   tok[:sig] + "\n" + tok[sig:],
+		"padding":                   tok + "==",
+	} {
+		if _, err := v.Verify(context.Background(), variant); err == nil {
+			t.Errorf("%s: a respelled token verified", name)
+		}
+	}
+}
