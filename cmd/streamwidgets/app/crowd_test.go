@@ -60,7 +60,7 @@ func TestCrowdOfUsersStaysIsolated(t *testing.T) {
 	n := startNode(t, func(c *app.Config) {
 		c.IdleTimeout = 100 * time.Millisecond // grains passivate between most requests
 		c.HTTP.CreatesPerMinute = 1 << 20
-		crowdLimits(c)
+		liftRESTLimits(c)
 		c.WS.MessagesPerSecond, c.WS.MessageBurst = 5000, 5000
 		c.Widgets.ActionsPerSecond, c.Widgets.ActionBurst = 5000, 5000
 	})

@@ -269,7 +269,7 @@ func TestCountdownTicksReachViewersOncePerSecond(t *testing.T) {
 }
 
 func TestStalledSubscriberDoesNotDelayOthers(t *testing.T) {
-	n := startNode(t, fastWS, func(c *app.Config) {
+	n := startNode(t, fastWS, liftRESTLimits, func(c *app.Config) {
 		c.WS.OutboxLimit = 16
 		c.WS.SocketWriteBuffer = 8192
 	})

@@ -81,7 +81,7 @@ func TestEveryRouteRefusesForeignersAndWidgetTokens(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
-	n := startNode(t)
+	n := startNode(t, liftRESTLimits)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
 	path := "/records/stream_widgets/" + w.ID
