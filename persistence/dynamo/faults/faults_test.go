@@ -65,6 +65,25 @@ func call(t *testing.T, method, url, token, body string) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
+// waitReady polls /readyz (which pings the store) until it answers 200.
+func waitReady(t *testing.T, base string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the node did not see the store again within %s", within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func errorCode(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	s, _ := e["code"].(string)
@@ -115,6 +134,10 @@ func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
+	// "Back" is when the node sees the store again: a cold DynamoDB Local on
+	// a loaded machine can take longer than one 2s call to answer its first
+	// requests, which is not what this test is about.
+	waitReady(t, base, 30*time.Second)
 	status, got := call(t, "GET", base+"/records/stream_widgets/"+id, tok, "")
 	rec := got["data"].(map[string]any)
 	if status != 200 || rec["title"] != "before" || rec["version"].(float64) != 2 {
