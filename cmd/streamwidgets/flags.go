@@ -21,8 +21,8 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
-	"github.com/streamwidgets/streamwidgets/transport/ws"
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
+	"github.com/streamwidgets/streamwidgets/transport/ws"
 )
 
 type serveOpts struct {
@@ -45,6 +45,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.IntVar(&cfg.HTTP.BodyLimit, "body-limit", 64<<10, "largest request body in bytes")
 	fs.IntVar(&cfg.HTTP.CreatesPerMinute, "creates-per-minute", 30, "widgets one user may create per minute")
 	rateFlags(fs, &cfg.HTTP)
+	proxy := addProxyFlags(fs)
 	localIssuer := fs.Bool("local-issuer", true, "trust tokens minted by \"streamwidgets token\" (self-hosted sign-in)")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "production OIDC issuer URL, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID")
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
@@ -94,6 +95,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		errs = append(errs, errors.New("--creates-per-minute must be at least 1"))
 	}
 	errs = append(errs, checkRates(cfg.HTTP)...)
+	errs = append(errs, proxy.apply(&cfg.HTTP)...)
 	if cfg.OIDC.Issuer != "" && cfg.OIDC.Audience == "" {
 		errs = append(errs, errors.New("--oidc-audience is required with --oidc-issuer"))
 	}

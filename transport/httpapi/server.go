@@ -45,6 +45,15 @@ type Config struct {
 	// RateLimitKeys caps the users or addresses each limit tracks at once.
 	// Default 100000.
 	RateLimitKeys int
+
+	// ProxyHeader names the header a reverse proxy puts the client's address
+	// in (e.g. X-Real-IP, set by nginx from $remote_addr). It is believed only
+	// from TrustedProxies; without it every client behind a proxy shares the
+	// proxy's address and its per-address limits. Default: none.
+	ProxyHeader string
+	// TrustedProxies are the proxies' addresses or CIDR ranges; required
+	// with ProxyHeader (otherwise any client could pick its own address).
+	TrustedProxies []string
 }
 
 // Deps are the services the API calls.
@@ -95,6 +104,9 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
+	if cfg.ProxyHeader != "" && len(cfg.TrustedProxies) == 0 {
+		return nil, errors.New("httpapi: a proxy header needs trusted proxies, or any client could spoof its address")
+	}
 	if len(d.CursorKey) < 16 {
 		return nil, errors.New("httpapi: cursor key must be at least 16 bytes")
 	}
@@ -112,6 +124,11 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          errorHandler(log),
+		// c.IP() is the client behind a trusted proxy, the peer otherwise.
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableTrustedProxyCheck: cfg.ProxyHeader != "",
+		TrustedProxies:          cfg.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	m, err := newMetrics(d.Metrics)
 	if err != nil {

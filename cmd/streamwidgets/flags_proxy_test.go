@@ -1,0 +1,23 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestProxyFlags(t *testing.T) {
+	cfg, _, err := parseServe([]string{"--proxy-header", "X-Real-IP", "--trusted-proxies", "127.0.0.1, 10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.ProxyHeader != "X-Real-IP" || fmt.Sprint(cfg.HTTP.TrustedProxies) != "[127.0.0.1 10.0.0.0/8]" {
+		t.Fatalf("proxy settings %q %v", cfg.HTTP.ProxyHeader, cfg.HTTP.TrustedProxies)
+	}
+	_, _, err = parseServe([]string{"--proxy-header", "X-Real-IP", "--trusted-proxies", "nginx.local"})
+	for _, want := range []string{`"nginx.local"`, "--proxy-header needs --trusted-proxies"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not mention %s", err, want)
+		}
+	}
+}
