@@ -23,6 +23,7 @@ require (
 	go.uber.org/zap/exp v0.3.0
 	golang.org/x/time v0.15.0
 	google.golang.org/protobuf v1.36.12
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
