@@ -177,6 +177,13 @@ func (c *Cluster) RemoveNode(n *Node, graceful bool) {
 	c.agent.DeregisterService(n.System.ID)
 }
 
+// Evict drops n from the membership agent while it keeps running, as etcd
+// does when a paused member's lease lapses: the others forget it, and n sees
+// itself gone (member.Member.Evicted).
+func (c *Cluster) Evict(n *Node) {
+	c.agent.DeregisterService(n.System.ID)
+}
+
 // WaitForMembers waits (up to 15s) until every running member sees exactly
 // want members and is ready.
 func (c *Cluster) WaitForMembers(want int) {

@@ -3,6 +3,7 @@ package clustertest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/cluster/clustertest"
+	"github.com/streamwidgets/streamwidgets/cluster/member"
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
@@ -164,4 +166,44 @@ func TestRemoteAndLocalCallLatency(t *testing.T) {
 	lp50, lp99 := measure(host)
 	rp50, rp99 := measure(c.Other(host))
 	t.Logf("grain Get, local member: p50 %v p99 %v; remote member: p50 %v p99 %v", lp50, lp99, rp50, rp99)
+}
+
+func TestEvictedMemberKnowsAndOthersCarryOn(t *testing.T) {
+	c := clustertest.New(t, 3)
+	createGoal(t, c.Nodes()[0], "w5")
+	victim := c.HostOf(clustertest.WidgetKind, "w5")
+	c.Evict(victim)
+	select {
+	case <-victim.Evicted():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the evicted member did not notice")
+	}
+	if err := victim.Ready(); !errors.Is(err, member.ErrEvicted) {
+		t.Fatalf("evicted member Ready() = %v, want ErrEvicted", err)
+	}
+	survivor := c.Other(victim)
+	err := clustertest.Eventually(10*time.Second, func() error {
+		if survivor.Members() != 2 {
+			return fmt.Errorf("%s sees %d members", survivor.Name, survivor.Members())
+		}
+		_, err := increment(survivor, "w5")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the others did not carry on without the evicted member: %v", err)
+	}
+	for _, n := range c.Nodes() {
+		if n == victim {
+			continue
+		}
+		select {
+		case <-n.Evicted():
+			t.Fatalf("%s thinks it was evicted", n.Name)
+		default:
+		}
+		if err := n.Ready(); err != nil {
+			t.Fatalf("%s: %v", n.Name, err)
+		}
+	}
+	c.RemoveNode(victim, true) // a stop after eviction is clean
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -81,16 +82,66 @@ func TestLocalCluster(t *testing.T) {
 		}
 	})
 
+	var killed int
 	t.Run("kill -9 of the grain's member", func(t *testing.T) {
-		failover(t, c, token, w, sockets)
+		killed = failover(t, c, token, w, sockets)
 	})
+
+	t.Run("a member paused past its lease exits", func(t *testing.T) {
+		evicted(t, c, token, w, killed)
+	})
+}
+
+// evicted pauses a member that does not host the grain for longer than its
+// etcd lease (3 s): the others drop it, and on waking it must see itself
+// evicted and exit (a supervisor would restart it as a new member) rather
+// than serve next to them.
+func evicted(t *testing.T, c *localCluster, token string, w widget, dead int) {
+	host := c.hostOf()
+	victim := 0
+	for i := 1; i <= 3; i++ {
+		if i != dead && i != host {
+			victim = i
+		}
+	}
+	if victim == 0 {
+		t.Skip("no idle member left to pause")
+	}
+	pid := c.pid(fmt.Sprintf("member%d", victim))
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(7 * time.Second)
+	woke := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	base := c.members[victim-1]
+	for {
+		resp, err := httpClient.Get(base + "/healthz")
+		if err != nil {
+			break // exited: nothing listens any more
+		}
+		resp.Body.Close()
+		if time.Since(woke) > 20*time.Second {
+			t.Fatalf("member%d still serves %v after waking from a pause past its lease", victim, time.Since(woke))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("member%d, paused 7 s, exited %v after waking", victim, time.Since(woke).Round(10*time.Millisecond))
+	if !strings.Contains(c.read(fmt.Sprintf("logs/member%d.log", victim)), "evicted from the cluster") {
+		t.Error("its log does not say it was evicted")
+	}
+	if r := do(t, "GET", c.url+"/records/stream_widgets/"+w.ID, token, nil); r.status != http.StatusOK {
+		t.Fatalf("the rest of the cluster no longer serves the widget: %d %s", r.status, r.body)
+	}
 }
 
 // failover kills the member hosting the widget grain and measures how long
 // until every client holds the version of the first action acknowledged
 // after the kill. Clients of the dead member reconnect through nginx.
-func failover(t *testing.T, c *localCluster, token string, w widget, sockets map[string]*socket) {
-	host := c.hostOf()
+func failover(t *testing.T, c *localCluster, token string, w widget, sockets map[string]*socket) (host int) {
+	host = c.hostOf()
 	if host == 0 {
 		t.Fatal("no member reports an active widget grain in /metrics")
 	}
@@ -165,4 +216,5 @@ func failover(t *testing.T, c *localCluster, token string, w widget, sockets map
 	if newHost := c.hostOf(); newHost == 0 || newHost == host {
 		t.Errorf("after failover /metrics shows the grain on member %d", newHost)
 	}
+	return host
 }

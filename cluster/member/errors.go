@@ -8,3 +8,7 @@ var ErrNotInTopology = errors.New("member: not in the cluster topology (joining,
 
 // ErrUnknownProvider: Config.Provider names no membership provider.
 var ErrUnknownProvider = errors.New("member: unknown cluster provider")
+
+// ErrEvicted: the other members dropped this one from the topology; it
+// must restart to rejoin (see Member.Evicted).
+var ErrEvicted = errors.New("member: evicted from the cluster topology (restart this member)")

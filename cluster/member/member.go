@@ -101,11 +101,21 @@ func (m *Member) Address() string { return m.System.Address() }
 // Ready reports whether this member is in its cluster's topology: joined,
 // and not evicted since.
 func (m *Member) Ready() error {
+	if m.topology.isEvicted() {
+		return ErrEvicted
+	}
 	if !m.topology.self(m.System.Address()) {
 		return ErrNotInTopology
 	}
 	return nil
 }
+
+// Evicted is closed when the other members dropped this one from the
+// topology while it runs (it was paused past its lease, or cut off). The
+// library never lets the same identity back in, and its grains may be
+// active elsewhere: the process should stop, and be restarted (a new
+// process is a new identity).
+func (m *Member) Evicted() <-chan struct{} { return m.topology.evicted }
 
 // Members is how many members this member currently sees, itself included.
 func (m *Member) Members() int { return m.topology.size() }
@@ -113,11 +123,13 @@ func (m *Member) Members() int { return m.topology.size() }
 // Stop leaves the cluster (deregistering from the provider) and stops every
 // actor of this member.
 func (m *Member) Stop() {
+	m.topology.leaving()
 	m.Cluster.Shutdown(true)
 }
 
 // Kill stops the member without leaving the cluster, as a crash would: the
 // provider is not told (tests use it to simulate a dead process).
 func (m *Member) Kill() {
+	m.topology.leaving()
 	m.Cluster.Shutdown(false)
 }

@@ -10,16 +10,23 @@ import (
 
 // topology follows the cluster topology events of one member, so readiness
 // and logs reflect what this member sees, without reading the library's
-// member list outside its lock.
+// member list outside its lock. It also notices eviction: a member that was
+// in the topology and is no longer, without having been asked to stop.
 type topology struct {
-	mu      sync.Mutex
-	members map[string]bool // member address → in the topology
+	system *actor.ActorSystem
+	log    *zap.Logger
+
+	mu       sync.Mutex
+	members  map[string]bool // member address → in the topology
+	joined   bool            // this member has been in the topology
+	stopping bool            // Stop was called: leaving is expected
+	evicted  chan struct{}   // closed once, on eviction
 }
 
 // watchTopology subscribes to system's topology events and logs every
 // member that joins or leaves.
 func watchTopology(system *actor.ActorSystem, log *zap.Logger) *topology {
-	t := &topology{members: map[string]bool{}}
+	t := &topology{system: system, log: log, members: map[string]bool{}, evicted: make(chan struct{})}
 	system.EventStream.Subscribe(func(evt any) {
 		ev, ok := evt.(*cluster.ClusterTopology)
 		if !ok {
@@ -41,9 +48,30 @@ func (t *topology) update(members []*cluster.Member) {
 	for _, m := range members {
 		next[m.Address()] = true
 	}
+	self := t.system.Address()
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.members = next
-	t.mu.Unlock()
+	switch {
+	case next[self]:
+		t.joined = true
+	case t.joined && !t.stopping && !t.isEvicted():
+		// The others dropped us (e.g. our etcd lease lapsed during a long
+		// pause) and the library never lets this identity back in: grains
+		// activated here now may be active elsewhere too.
+		close(t.evicted)
+		t.log.Error("evicted from the cluster topology: this member no longer serves and must restart with a new identity",
+			zap.String("address", self), zap.Int("members_seen", len(next)))
+	}
+}
+
+func (t *topology) isEvicted() bool {
+	select {
+	case <-t.evicted:
+		return true
+	default:
+		return false
+	}
 }
 
 // self reports whether address (this member's) is in the topology.
@@ -57,4 +85,11 @@ func (t *topology) size() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.members)
+}
+
+// leaving marks a requested stop, so leaving the topology is no eviction.
+func (t *topology) leaving() {
+	t.mu.Lock()
+	t.stopping = true
+	t.mu.Unlock()
 }

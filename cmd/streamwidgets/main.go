@@ -108,12 +108,19 @@ func serve(args []string) error {
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
-	sig := <-stop
-	log.Info("shutting down", zap.String("signal", sig.String()))
+	var exit error
+	select {
+	case sig := <-stop:
+		log.Info("shutting down", zap.String("signal", sig.String()))
+	case <-a.Evicted():
+		// Exit non-zero: a supervisor restarts the process as a new member.
+		exit = errors.New("evicted from the cluster by the other members: exiting to rejoin as a new member")
+		log.Error("shutting down", zap.Error(exit))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.shutdownTimeout)
 	defer cancel()
 	start := time.Now()
 	err = a.Shutdown(ctx)
 	log.Info("stopped", zap.Duration("took", time.Since(start)), zap.Error(err))
-	return err
+	return errors.Join(exit, err)
 }

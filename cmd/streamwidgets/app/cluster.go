@@ -19,3 +19,8 @@ func CheckClusterStore(cfg Config) error {
 	}
 	return nil
 }
+
+// Evicted is closed when the other cluster members dropped this node from
+// the topology while it runs: it no longer serves widgets safely and should
+// stop, so a supervisor restarts it as a new member (member.Member.Evicted).
+func (a *App) Evicted() <-chan struct{} { return a.member.Evicted() }
