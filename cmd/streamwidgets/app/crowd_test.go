@@ -88,7 +88,8 @@ func TestCrowdOfUsersStaysIsolated(t *testing.T) {
 			viewers.Add(1)
 			go func() { defer viewers.Done(); cr.view(u, v, stopViewers) }()
 		}
-		wg.Add(3)
+		wg.Add(4)
+		go func() { defer wg.Done(); cr.regenerate(u) }()
 		go func() { defer wg.Done(); cr.act(u) }()
 		go func() { defer wg.Done(); cr.browse(u) }()
 		go func() { defer wg.Done(); cr.churn(u) }()
@@ -213,20 +214,23 @@ func (cr *crowd) browse(u *crowdUser) {
 	}
 }
 
-// churn creates and deletes widgets all along, and regenerates one token.
+// regenerate replaces fixed[1]'s token half-way through the load; its
+// viewer must be closed with 4001 and come back with the new token.
+func (cr *crowd) regenerate(u *crowdUser) {
+	time.Sleep(time.Until(cr.deadline) / 2)
+	r, err := u.rest.do("POST", "/records/stream_widgets/"+u.fixed[1].ID+"/regenerate_token", nil)
+	cr.ops.Add(1)
+	rec, derr := decodeRecord(r)
+	if err != nil || derr != nil || r.Status != http.StatusOK || rec.ID != u.fixed[1].ID || rec.AccessToken == "" {
+		cr.bad.add("%s: regenerate: %v %d %s", u.name, err, r.Status, r.Body)
+		return
+	}
+	u.newToken <- rec.AccessToken
+}
+
+// churn creates and deletes widgets all along.
 func (cr *crowd) churn(u *crowdUser) {
-	regenerateAt := time.Now().Add(time.Until(cr.deadline) / 2)
 	for time.Now().Before(cr.deadline) {
-		if !regenerateAt.IsZero() && time.Now().After(regenerateAt) {
-			regenerateAt = time.Time{}
-			r, err := u.rest.do("POST", "/records/stream_widgets/"+u.fixed[1].ID+"/regenerate_token", nil)
-			rec, derr := decodeRecord(r)
-			if err != nil || derr != nil || r.Status != http.StatusOK || rec.ID != u.fixed[1].ID || rec.AccessToken == "" {
-				cr.bad.add("%s: regenerate: %v %d %s", u.name, err, r.Status, r.Body)
-			} else {
-				u.newToken <- rec.AccessToken
-			}
-		}
 		r, err := u.rest.do("POST", "/records/stream_widgets", msg{"type": "goal", "title": u.name + "-churn", "config": msg{"target": 5}})
 		cr.ops.Add(1)
 		rec, derr := decodeRecord(r)
