@@ -71,6 +71,7 @@ type connection struct {
 	caller   *widgetpb.Caller
 	subs     map[string]*actor.PID // widget id -> grain pid (watched)
 	versions map[string]int64      // widget id -> version of the last full state sent
+	retries  map[string]int        // widget id -> failed re-subscriptions in a row
 	relay    *actor.PID            // this member's relay (see relay.go)
 	closing  bool
 	stopAuth scheduler.CancelFunc
@@ -92,7 +93,7 @@ func NewConnectionProps(shared *ConnDeps, sock Socket, connID string) *actor.Pro
 		d.CallTimeout = 5 * time.Second
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{},
+		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{}, retries: map[string]int{},
 			log: d.Logger.Named("conn").With(zap.String("conn_id", connID))}
 	})
 }
@@ -117,6 +118,10 @@ func (c *connection) Receive(ctx actor.Context) {
 		ctx.Send(c.relay, relayEcho{to: ctx.Self(), msg: resubscribe{grain: msg.Who}})
 	case resubscribe:
 		c.onGrainGone(ctx, msg.grain)
+	case retrySubscribe:
+		if _, held := c.subs[msg.widgetID]; held && !c.closing {
+			c.onSubscribe(ctx, protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: msg.widgetID}, true)
+		}
 	case *actor.Stopping:
 		// Grains watch this actor: they drop it when it stops. The relay and our slot are left to free.
 		ctx.Send(c.relay, relayLeave{pid: ctx.Self()})
@@ -228,6 +233,14 @@ func (c *connection) onSubscribe(ctx actor.Context, m protocol.ClientMessage, re
 		c.send(protocol.Deleted{Type: protocol.TypeDeleted, WidgetID: id}, "")
 		return
 	}
+	if err != nil && resubscribe && transient(err) && c.retries[id] < maxResubscribeAttempts {
+		// The grain is moving (its member died, the cluster is re-placing
+		// it): keep the subscription and try again, the client need not know.
+		c.retries[id]++
+		c.subs[id] = nil
+		c.timers.SendOnce(resubscribeBackoff(c.retries[id]), ctx.Self(), retrySubscribe{widgetID: id})
+		return
+	}
 	if err != nil {
 		code, msg := errorCode(err)
 		c.send(protocol.Error{Type: protocol.TypeError, Code: code, Message: msg, WidgetID: id, RequestID: m.RequestID}, "")
@@ -236,6 +249,7 @@ func (c *connection) onSubscribe(ctx actor.Context, m protocol.ClientMessage, re
 		}
 		return
 	}
+	delete(c.retries, id)
 	if old, ok := c.subs[id]; ok && old != nil && !old.Equal(grain) {
 		ctx.Unwatch(old)
 	}
@@ -322,7 +336,24 @@ func (c *connection) forget(ctx actor.Context, id string) {
 	}
 	delete(c.subs, id)
 	delete(c.versions, id)
+	delete(c.retries, id)
 	ctx.Send(c.relay, relayLeave{widgetID: id, pid: ctx.Self()})
+}
+
+// retrySubscribe re-subscribes to a widget whose grain could not be reached.
+type retrySubscribe struct{ widgetID string }
+
+// maxResubscribeAttempts spans ~15 s of backoff: longer than a failover.
+const maxResubscribeAttempts = 10
+
+func resubscribeBackoff(attempt int) time.Duration {
+	return min(100*time.Millisecond<<attempt, 2*time.Second)
+}
+
+// transient reports whether a failed call may succeed if tried again.
+func transient(err error) bool {
+	var we *Error
+	return errors.As(err, &we) && (we.Code == CodeUnavailable || we.Code == CodeStoreUnavailable)
 }
 
 // onGrainGone re-subscribes when a grain we watch stops (it moved to another
@@ -374,4 +405,3 @@ func errorCode(err error) (string, string) {
 }
 
 func looksLikeJWT(token string) bool { return len(token) > 3 && token[:3] == "eyJ" }
-
