@@ -27,9 +27,23 @@ type Socket interface {
 	Abort(code int, reason string)
 }
 
+// WidgetCalls is what a connection asks of widget grains. *Client implements
+// it; tests stand in a fake so the connection runs on a plain actor system.
+type WidgetCalls interface {
+	// Subscribe adds subscriber to the widget's viewers and returns the widget and the grain's PID (nil: unknown).
+	Subscribe(ctx context.Context, caller *widgetpb.Caller, id string, subscriber *actor.PID) (persistence.Record, *actor.PID, error)
+	// Unsubscribe removes subscriber from the widget's viewers.
+	Unsubscribe(ctx context.Context, id string, subscriber *actor.PID) error
+	// Act applies an action to the widget's state.
+	Act(ctx context.Context, caller *widgetpb.Caller, id, action string, payload json.RawMessage) (persistence.Record, error)
+}
+
+var _ WidgetCalls = (*Client)(nil)
+
 // ConnDeps is what connection actors share.
 type ConnDeps struct {
-	Widgets *Client
+	// Widgets reaches widget grains (a *Client).
+	Widgets WidgetCalls
 	// VerifyUser checks a user JWT (the same verifier as REST).
 	VerifyUser func(ctx context.Context, token string) (userID string, expires time.Time, err error)
 	// WidgetForToken resolves a widget access token to its widget id.
@@ -59,12 +73,23 @@ type resubscribe struct{ grain *actor.PID }
 
 // connection is one WebSocket session. It alone owns the session's auth
 // context and subscriptions; it talks to grains by message and turns their
-// events into frames.
+// events into frames. Calls (AUTH, grain calls) run off the actor and come
+// back as messages (connection_calls.go), so a slow grain never stalls the
+// session's other widgets or its pushes.
 type connection struct {
 	deps   *ConnDeps
 	sock   Socket
 	log    *zap.Logger
 	timers *scheduler.TimerScheduler
+	system *actor.ActorSystem
+	self   *actor.PID
+	// calls is the parent of every call's context, cancelled when the actor stops.
+	calls     context.Context
+	stopCalls context.CancelFunc
+	authing   bool                // AUTH is in flight
+	early     [][]byte            // frames received while AUTH was in flight, in order
+	queues    map[string][]op     // widget id -> ops behind the call in flight (key present: one is in flight)
+	joining   map[string]*joining // widget id -> its subscribe call in flight
 
 	authed   bool
 	session  protocol.Session
@@ -94,6 +119,7 @@ func NewConnectionProps(shared *ConnDeps, sock Socket, connID string) *actor.Pro
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
 		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{}, retries: map[string]int{},
+			queues: map[string][]op{}, joining: map[string]*joining{},
 			log: d.Logger.Named("conn").With(zap.String("conn_id", connID))}
 	})
 }
@@ -102,14 +128,18 @@ func (c *connection) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *actor.Started:
 		c.timers = scheduler.NewTimerScheduler(ctx)
+		c.system, c.self = ctx.ActorSystem(), ctx.Self()
+		c.calls, c.stopCalls = context.WithCancel(context.Background())
 		c.relay = LocalRelay(ctx.ActorSystem())
 		c.stopAuth = c.timers.SendOnce(c.deps.AuthTimeout, ctx.Self(), authDeadline{})
 	case Frame:
 		c.onFrame(ctx, msg.Data)
 	case *Delivery:
 		c.onDelivery(ctx, msg)
+	case callDone:
+		c.onCallDone(ctx, msg)
 	case authDeadline:
-		if !c.authed {
+		if !c.authed && !c.authing { // an AUTH in flight is bounded by CallTimeout
 			c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthRequired, "no AUTH message within the deadline")
 		}
 	case sessionExpired:
@@ -120,9 +150,10 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.onGrainGone(ctx, msg.grain)
 	case retrySubscribe:
 		if _, held := c.subs[msg.widgetID]; held && !c.closing {
-			c.onSubscribe(ctx, protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: msg.widgetID}, true)
+			c.enqueue(ctx, op{kind: opResubscribe, m: protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: msg.widgetID}})
 		}
 	case *actor.Stopping:
+		c.stopCalls() // calls in flight end; their results go to dead letters
 		// Grains watch this actor: they drop it when it stops. The relay and our slot are left to free.
 		ctx.Send(c.relay, relayLeave{pid: ctx.Self()})
 		if c.stopAuth != nil {
@@ -139,6 +170,15 @@ func (c *connection) Receive(ctx actor.Context) {
 
 func (c *connection) onFrame(ctx actor.Context, data []byte) {
 	if c.closing {
+		return
+	}
+	if c.authing {
+		// Pipelined behind AUTH: handled, in order, once it is done.
+		if len(c.early) >= maxEarlyFrames {
+			c.closeWith(protocol.ClosePolicyViolation, protocol.CodeRateLimited, "too many messages before AUTH completed")
+			return
+		}
+		c.early = append(c.early, data)
 		return
 	}
 	m, err := protocol.Decode(data)
@@ -158,148 +198,25 @@ func (c *connection) onFrame(ctx actor.Context, data []byte) {
 	}
 	switch m.Type {
 	case protocol.TypeAuth:
-		c.onAuth(ctx, m)
+		c.onAuth(m)
 	case protocol.TypeSubscribe:
-		c.onSubscribe(ctx, m, false)
+		c.enqueue(ctx, op{kind: opSubscribe, m: m})
 	case protocol.TypeUnsubscribe:
-		c.onUnsubscribe(ctx, m)
+		c.enqueue(ctx, op{kind: opUnsubscribe, m: m})
 	case protocol.TypeAction:
-		c.onAction(m)
+		c.enqueue(ctx, op{kind: opAction, m: m})
 	}
-}
-
-func (c *connection) onAuth(ctx actor.Context, m protocol.ClientMessage) {
-	if c.authed {
-		c.send(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeAlreadyAuthed, Message: "this connection is already signed in", RequestID: m.RequestID}, "")
-		return
-	}
-	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
-	defer cancel()
-	if looksLikeJWT(m.Token) {
-		user, expires, err := c.deps.VerifyUser(call, m.Token)
-		if err != nil {
-			c.log.Info("auth refused", zap.String("mode", "user"), zap.Error(err))
-			c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthFailed, "the token is invalid or expired")
-			return
-		}
-		if !c.deps.AcquireUser(user) {
-			c.closeWith(protocol.CloseTooMany, protocol.CodeTooManyConnections, "too many connections for this user")
-			return
-		}
-		c.session = protocol.Session{Mode: "user", UserID: user}
-		c.caller = UserCaller(user)
-		if !expires.IsZero() {
-			c.stopExp = c.timers.SendOnce(time.Until(expires), ctx.Self(), sessionExpired{})
-		}
-	} else {
-		widgetID, err := c.deps.WidgetForToken(call, m.Token)
-		if err != nil {
-			c.log.Info("auth refused", zap.String("mode", "widget"), zap.Error(err))
-			c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthFailed, "the widget token is unknown or was regenerated")
-			return
-		}
-		c.session = protocol.Session{Mode: "widget", WidgetID: widgetID, ReadOnly: true}
-		c.caller = &widgetpb.Caller{TokenHash: persistence.TokenHash(m.Token)}
-	}
-	c.authed = true
-	c.stopAuth()
-	c.log = c.log.With(zap.String("mode", c.session.Mode), zap.String("user_id", c.session.UserID), zap.String("widget_id", c.session.WidgetID))
-	c.log.Info("authenticated")
-	c.send(protocol.AuthOK{Type: protocol.TypeAuthOK, ServerTime: now(), Session: c.session, RequestID: m.RequestID}, "")
-}
-
-func (c *connection) onSubscribe(ctx actor.Context, m protocol.ClientMessage, resubscribe bool) {
-	id := m.WidgetID
-	if c.session.Mode == "widget" && id != c.session.WidgetID {
-		// A widget token reaches its own widget only; others look missing.
-		c.send(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeNotFound, Message: "widget not found", WidgetID: id, RequestID: m.RequestID}, "")
-		return
-	}
-	if _, ok := c.subs[id]; !ok && len(c.subs) >= c.deps.MaxSubscriptions {
-		c.send(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeTooManySubs, Message: "too many subscriptions on one connection", WidgetID: id, RequestID: m.RequestID}, "")
-		return
-	}
-	// Join the relay first: an event published while the call is in flight
-	// then waits in our mailbox instead of being lost.
-	_, held := c.subs[id]
-	if !held {
-		ctx.Send(c.relay, relayJoin{widgetID: id, pid: ctx.Self()})
-	}
-	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
-	defer cancel()
-	rec, grain, err := c.deps.Widgets.Subscribe(call, c.caller, id, ctx.Self())
-	if err != nil && resubscribe && errors.Is(err, ErrNotFound) {
-		c.forget(ctx, id) // it went away while we were not looking
-		c.send(protocol.Deleted{Type: protocol.TypeDeleted, WidgetID: id}, "")
-		return
-	}
-	if err != nil && resubscribe && transient(err) && c.retries[id] < maxResubscribeAttempts {
-		// The grain is moving (its member died, the cluster is re-placing
-		// it): keep the subscription and try again, the client need not know.
-		c.retries[id]++
-		c.subs[id] = nil
-		c.timers.SendOnce(resubscribeBackoff(c.retries[id]), ctx.Self(), retrySubscribe{widgetID: id})
-		return
-	}
-	if err != nil {
-		code, msg := errorCode(err)
-		c.send(protocol.Error{Type: protocol.TypeError, Code: code, Message: msg, WidgetID: id, RequestID: m.RequestID}, "")
-		if resubscribe || !held {
-			c.forget(ctx, id)
-		}
-		return
-	}
-	delete(c.retries, id)
-	if old, ok := c.subs[id]; ok && old != nil && !old.Equal(grain) {
-		ctx.Unwatch(old)
-	}
-	if grain != nil {
-		ctx.Watch(grain)
-	}
-	c.subs[id] = grain
-	c.versions[id] = rec.Version
-	widget, _ := json.Marshal(rec)
-	c.send(protocol.InitialState{Type: protocol.TypeInitialState, WidgetID: id, Widget: widget, Version: rec.Version,
-		ServerTime: now(), RequestID: m.RequestID}, "")
-}
-
-func (c *connection) onUnsubscribe(ctx actor.Context, m protocol.ClientMessage) {
-	if _, ok := c.subs[m.WidgetID]; !ok {
-		return
-	}
-	c.forget(ctx, m.WidgetID)
-	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
-	defer cancel()
-	if err := c.deps.Widgets.Unsubscribe(call, m.WidgetID, ctx.Self()); err != nil {
-		c.log.Debug("unsubscribe failed; the grain drops us when we stop", zap.Error(err))
-	}
-}
-
-func (c *connection) onAction(m protocol.ClientMessage) {
-	resp := protocol.ActionResponse{Type: protocol.TypeActionResponse, WidgetID: m.WidgetID, Action: m.Action, RequestID: m.RequestID}
-	if c.session.ReadOnly {
-		resp.Code, resp.Error = protocol.CodeForbidden, "a widget token is read-only; use the manager to control widgets"
-		if m.WidgetID != c.session.WidgetID {
-			resp.Code, resp.Error = protocol.CodeNotFound, "widget not found"
-		}
-		c.send(resp, "")
-		return
-	}
-	call, cancel := context.WithTimeout(context.Background(), c.deps.CallTimeout)
-	defer cancel()
-	rec, err := c.deps.Widgets.Act(call, c.caller, m.WidgetID, m.Action, m.Payload)
-	if err != nil {
-		resp.Code, resp.Error = errorCode(err)
-	} else {
-		resp.Success, resp.Version = true, rec.Version
-	}
-	c.send(resp, "")
 }
 
 // onDelivery forwards a relayed event of a widget this session holds. The
 // frame is shared with the member's other sockets and sent as it is.
 func (c *connection) onDelivery(ctx actor.Context, d *Delivery) {
 	id := d.WidgetID
+	if j, ok := c.joining[id]; ok && !c.closing {
+		// A subscribe call is in flight: hold the event until its full state is sent.
+		j.held = append(j.held, d)
+		return
+	}
 	if _, ok := c.subs[id]; !ok || c.closing {
 		return
 	}
@@ -361,7 +278,7 @@ func transient(err error) bool {
 func (c *connection) onGrainGone(ctx actor.Context, who *actor.PID) {
 	for id, grain := range c.subs {
 		if grain != nil && grain.Equal(who) {
-			c.onSubscribe(ctx, protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: id}, true)
+			c.enqueue(ctx, op{kind: opResubscribe, m: protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: id}})
 		}
 	}
 }

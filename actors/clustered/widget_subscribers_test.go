@@ -1,4 +1,4 @@
-package actors_test
+package clustered_test
 
 import (
 	"encoding/json"
