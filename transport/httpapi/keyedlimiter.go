@@ -84,6 +84,21 @@ func (l *keyedLimiter) take(key string) decision {
 	return decision{retryAfter: wait, firstRefusal: first}
 }
 
+// check reports whether key's bucket has a token, without spending it.
+func (l *keyedLimiter) check(key string) decision {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return decision{ok: true}
+	}
+	now := l.now()
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return decision{retryAfter: time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))}
+	}
+	return decision{ok: true}
+}
+
 // sweep forgets every bucket that is full again. Callers hold mu.
 func (l *keyedLimiter) sweep(now time.Time) {
 	full := float64(l.burst)

@@ -75,11 +75,13 @@ func (h *handlers) authenticate(c *fiber.Ctx) error {
 	header := c.Get(fiber.HeaderAuthorization)
 	token, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || strings.TrimSpace(token) == "" {
+		h.limits.chargeAddress(c)
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="streamwidgets"`)
 		return writeError(c, fiber.StatusUnauthorized, CodeUnauthorized, "sign in: send Authorization: Bearer <token>")
 	}
 	id, err := h.d.Verifier.Verify(c.UserContext(), strings.TrimSpace(token))
 	if err != nil {
+		h.limits.chargeAddress(c) // a failed sign-in counts against its address
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="streamwidgets", error="invalid_token"`)
 		return writeError(c, fiber.StatusUnauthorized, CodeUnauthorized, strings.TrimPrefix(err.Error(), "auth: "))
 	}

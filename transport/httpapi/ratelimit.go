@@ -85,6 +85,11 @@ func newRateLimits(cfg Config, m *metrics, log *zap.Logger) *rateLimits {
 
 // byAddress limits every request by client address, before authentication,
 // so it also guards sign-in, the public routes and token verification itself.
+// A signed-in request to the /records routes is charged to its user instead
+// (byUser), and to its address only if its token fails (chargeAddress): one
+// user flooding behind a shared NAT or proxy must not lock out the others.
+// While an address's bucket is empty, its signed-in requests wait too, so a
+// flood of forged tokens cannot buy signature checks.
 func (rl *rateLimits) byAddress(c *fiber.Ctx) error {
 	cl := classOf(c, true)
 	lim := rl.address[cl]
@@ -92,10 +97,28 @@ func (rl *rateLimits) byAddress(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	addr := c.IP()
-	if d := lim.take(addr); !d.ok {
+	d := decision{ok: true}
+	if bearerToRecords(c) {
+		d = lim.check(addr)
+	} else {
+		d = lim.take(addr)
+	}
+	if !d.ok {
 		return rl.refuse(c, scopeAddress, cl, d, zap.String("address", addr))
 	}
 	return c.Next()
+}
+
+// chargeAddress spends a token of the address's bucket for a request whose
+// sign-in failed, if byAddress only checked it (see byAddress).
+func (rl *rateLimits) chargeAddress(c *fiber.Ctx) {
+	if lim := rl.address[classOf(c, true)]; lim != nil && bearerToRecords(c) {
+		lim.take(c.IP())
+	}
+}
+
+func bearerToRecords(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), recordsPath) && strings.HasPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 }
 
 // byUser limits a signed-in user's requests; it runs after authenticate.

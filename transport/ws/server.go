@@ -51,9 +51,11 @@ type Config struct {
 	MessagesPerSecond float64
 	MessageBurst      int
 	MaxViolations     int
-	// SocketWriteBuffer, if set, is each socket's kernel send buffer in bytes
-	// (SO_SNDBUF): it bounds kernel memory per socket and makes a client that
-	// stopped reading show up as a full queue sooner. Default: the OS's.
+	// SocketWriteBuffer is each socket's kernel send buffer in bytes
+	// (SO_SNDBUF). It bounds kernel memory per socket, and it is what lets
+	// WriteTimeout see a client that stopped reading: Linux grows an unset
+	// buffer to megabytes, which a stuck client then absorbs for a minute.
+	// Default 64 KiB; negative leaves the OS's.
 	SocketWriteBuffer int
 	// MaxConnsPerIP and MaxConnsPerUser cap concurrent sockets. Defaults 100, 20.
 	MaxConnsPerIP   int
@@ -107,6 +109,9 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 	}
 	if cfg.MaxConnsPerUser <= 0 {
 		cfg.MaxConnsPerUser = 20
+	}
+	if cfg.SocketWriteBuffer == 0 {
+		cfg.SocketWriteBuffer = 64 << 10
 	}
 	s := &Server{cfg: cfg, system: system, log: log.Named("ws"), ips: newCounter(cfg.MaxConnsPerIP),
 		users: newCounter(cfg.MaxConnsPerUser), origin: newOriginPolicy(cfg.PublicURLs, cfg.AllowedOrigins),

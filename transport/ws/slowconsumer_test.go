@@ -31,16 +31,22 @@ func TestStuckReaderIsClosedWithinSeconds(t *testing.T) {
 		name   string
 		cfg    Config
 		within time.Duration
+		pad    int           // bytes of state per frame
+		every  time.Duration // between frames
 	}{
-		{"default write timeout (5s)", Config{}, 9 * time.Second},
-		{"write timeout 1s", Config{WriteTimeout: time.Second}, 4 * time.Second},
+		{"default write timeout (5s)", Config{}, 9 * time.Second, 8000, 200 * time.Microsecond},
+		{"write timeout 1s", Config{WriteTimeout: time.Second}, 4 * time.Second, 8000, 200 * time.Microsecond},
+		// Small frames at an ordinary busy rate (~150 KB/s): only a bounded
+		// kernel send buffer fills soon enough; Linux's autotuned one absorbs
+		// about a minute of this.
+		{"small frames, default buffers", Config{}, 12 * time.Second, 100, time.Millisecond},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts := startServer(t, c.cfg)
 			conn := ts.session(dialOpts{readBuffer: 4096}) // and it never reads again
 			sock := ts.onlySocket()
-			frame := []byte(`{"type":"WIDGET_STATE_UPDATE","widgetId":"w1","state":{"pad":"` + strings.Repeat("x", 8000) + `"},"version":1}`)
+			frame := []byte(`{"type":"WIDGET_STATE_UPDATE","widgetId":"w1","state":{"pad":"` + strings.Repeat("x", c.pad) + `"},"version":1}`)
 			stop := make(chan struct{})
 			pushed := make(chan struct{})
 			go func() { // a busy widget: a fresh state every 200 µs, coalesced per widget
@@ -54,7 +60,7 @@ func TestStuckReaderIsClosedWithinSeconds(t *testing.T) {
 					default:
 					}
 					sock.Send(frame, "state:w1")
-					time.Sleep(200 * time.Microsecond)
+					time.Sleep(c.every)
 				}
 			}()
 			defer func() { close(stop); <-pushed }()
