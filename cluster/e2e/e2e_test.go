@@ -82,6 +82,10 @@ func TestLocalCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("SIGTERM of the grain's member during a stream of acknowledged actions", func(t *testing.T) {
+		sigterm(t, c, token, w, sockets)
+	})
+
 	var killed int
 	t.Run("kill -9 of the grain's member", func(t *testing.T) {
 		killed = failover(t, c, token, w, sockets)
