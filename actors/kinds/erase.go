@@ -39,7 +39,14 @@ func (e erased[C, S]) MergeConfig(base, patch json.RawMessage) (json.RawMessage,
 	if err := e.k.Validate(c); err != nil {
 		return nil, err
 	}
-	return json.Marshal(c)
+	out, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("kinds: encode config: %w", err)
+	}
+	if err := checkText(out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (e erased[C, S]) InitialState(config json.RawMessage, now time.Time) (json.RawMessage, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"unicode/utf8"
 )
 
 // widgetBody is a create or update body after type checks.
@@ -35,6 +36,10 @@ func parseWidgetBody(raw []byte) (widgetBody, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || !json.Valid(raw) {
 		return b, &bodyError{CodeMalformedJSON, "the body is not valid JSON"}
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD and store it.
+	if !utf8.Valid(raw) {
+		return b, &bodyError{CodeMalformedJSON, "the body is not valid UTF-8"}
 	}
 	if raw[0] != '{' {
 		return b, &bodyError{CodeInvalidField, "the body must be one JSON object (create one widget per request)"}

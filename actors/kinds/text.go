@@ -1,0 +1,55 @@
+package kinds
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// checkText refuses control characters (a NUL, an escape, a bidi override
+// sequence's C0 cousins) in any string of a config: they end up on stream
+// and in a console. Line breaks and tabs are text.
+func checkText(config json.RawMessage) error {
+	var v any
+	if err := json.Unmarshal(config, &v); err != nil {
+		return nil // not ours to judge: the kind's own decoding already passed
+	}
+	return walkText("", v)
+}
+
+func walkText(path string, v any) error {
+	switch t := v.(type) {
+	case string:
+		if strings.IndexFunc(t, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) >= 0 {
+			return InvalidConfig("%s must not contain control characters", fieldName(path))
+		}
+	case map[string]any:
+		for k, e := range t {
+			if err := walkText(join(path, k), e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if err := walkText(fmt.Sprintf("%s[%d]", path, i), e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func fieldName(path string) string {
+	if path == "" {
+		return "config"
+	}
+	return path
+}
