@@ -46,7 +46,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.IntVar(&cfg.HTTP.CreatesPerMinute, "creates-per-minute", 30, "widgets one user may create per minute")
 	rateFlags(fs, &cfg.HTTP)
 	proxy := addProxyFlags(fs)
-	fs.IntVar(&cfg.WS.SocketWriteBuffer, "ws-socket-write-buffer", 64<<10, "each WebSocket's kernel send buffer in bytes; small enough that a client that stops reading is closed within --ws write timeout (5 s); -1: the OS's")
+	fs.IntVar(&cfg.WS.SocketWriteBuffer, "ws-socket-write-buffer", 64<<10, "each WebSocket's kernel send buffer in bytes; small enough that a client that stops reading is closed within the 5 s write timeout; -1: the OS's")
 	localIssuer := fs.Bool("local-issuer", true, "trust tokens minted by \"streamwidgets token\" (self-hosted sign-in)")
 	fs.StringVar(&cfg.OIDC.Issuer, "oidc-issuer", "", "production OIDC issuer URL, e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID")
 	fs.StringVar(&cfg.OIDC.JWKSURL, "oidc-jwks-url", "", "JWKS URL (default: ISSUER/.well-known/jwks.json)")
@@ -97,6 +97,9 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	}
 	errs = append(errs, checkRates(cfg.HTTP)...)
 	errs = append(errs, proxy.apply(&cfg.HTTP)...)
+	if err := checkListenAddr(cfg.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr: %w", err))
+	}
 	if cfg.OIDC.Issuer != "" && cfg.OIDC.Audience == "" {
 		errs = append(errs, errors.New("--oidc-audience is required with --oidc-issuer"))
 	}

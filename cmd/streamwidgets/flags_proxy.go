@@ -3,7 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
@@ -44,4 +46,28 @@ func (p proxyFlags) apply(cfg *httpapi.Config) []error {
 		errs = append(errs, fmt.Errorf("--proxy-header needs --trusted-proxies (otherwise any client could pick its own address)"))
 	}
 	return errs
+}
+
+// checkListenAddr refuses an address the server could not listen on, at
+// start with the other flag errors rather than after the cluster joined.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not HOST:PORT", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port must be 0-65535", addr)
+	}
+	if host != "" {
+		if _, err := netip.ParseAddr(host); err != nil && !validHostname(host) {
+			return fmt.Errorf("%q: %q is not an IP address or host name", addr, host)
+		}
+	}
+	return nil
+}
+
+func validHostname(h string) bool {
+	return h != "" && strings.IndexFunc(h, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}) < 0
 }

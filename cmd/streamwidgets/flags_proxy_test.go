@@ -21,3 +21,17 @@ func TestProxyFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestListenAddressIsCheckedWithTheOtherFlags(t *testing.T) {
+	for _, bad := range []string{"bad", "127.0.0.1:99999", "127.0.0.1:http", "a b:80"} {
+		_, _, err := parseServe([]string{"--addr", bad, "--body-limit", "1"})
+		if err == nil || !strings.Contains(err.Error(), "--addr") || !strings.Contains(err.Error(), "--body-limit") {
+			t.Errorf("--addr %q: %v, want both errors at once", bad, err)
+		}
+	}
+	for _, good := range []string{"127.0.0.1:0", ":8080", "localhost:9090", "[::1]:8080"} {
+		if _, _, err := parseServe([]string{"--addr", good}); err != nil {
+			t.Errorf("--addr %q refused: %v", good, err)
+		}
+	}
+}
