@@ -15,10 +15,14 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
+// WidgetKind is the cluster kind of widget grains (the proto service name).
+const WidgetKind = "Widget"
+
 // Client calls widget grains wherever in the cluster they are active.
 type Client struct {
-	cluster *cluster.Cluster
-	timeout time.Duration
+	cluster    *cluster.Cluster
+	timeout    time.Duration
+	departures *departures
 }
 
 // NewClient returns a client whose calls wait at most timeout (default 5s).
@@ -26,7 +30,7 @@ func NewClient(c *cluster.Cluster, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	return &Client{cluster: c, timeout: timeout}
+	return &Client{cluster: c, timeout: timeout, departures: newDepartures(c.ActorSystem)}
 }
 
 // UserCaller is a caller with full access to its own widgets.
@@ -160,7 +164,9 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 	}
 	// Options go to plain requests only: on futures they mutate a library global.
 	opts := []cluster.GrainCallOption{cluster.WithTimeout(timeout), cluster.WithRetryCount(retries), cluster.WithRetryAction(retryBackoff)}
-	reply, err := do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, opts)
+	reply, err := c.unlessHostDeparts(id, func() (*widgetpb.WidgetReply, error) {
+		return do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, opts)
+	})
 	if err != nil {
 		return persistence.Record{}, fromGrainError(err)
 	}
@@ -169,6 +175,33 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 		return persistence.Record{}, fmt.Errorf("widget %s: decode reply: %w", id, err)
 	}
 	return rec, nil
+}
+
+// unlessHostDeparts makes a call to a grain on another member, but answers
+// "unavailable" as soon as that member departs instead of waiting out the
+// timeout (see departures). The call itself is left to finish on its own.
+func (c *Client) unlessHostDeparts(id string, call func() (*widgetpb.WidgetReply, error)) (*widgetpb.WidgetReply, error) {
+	pid, ok := c.cluster.PidCache.Get(id, WidgetKind)
+	if !ok || pid.GetAddress() == c.cluster.ActorSystem.Address() {
+		return call()
+	}
+	gone, stop := c.departures.watch(pid.GetAddress())
+	defer stop()
+	type result struct {
+		reply *widgetpb.WidgetReply
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := call()
+		done <- result{r, err}
+	}()
+	select {
+	case r := <-done:
+		return r.reply, r.err
+	case <-gone:
+		return nil, &Error{Code: CodeUnavailable, Message: "the node holding this widget went away during the request; it may not have been applied: check the widget and retry"}
+	}
 }
 
 // retries bounds how often a call is re-sent after a dead letter: the grain

@@ -11,11 +11,12 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/cluster"
-	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/streamwidgets/streamwidgets/cluster/lookup"
 )
 
 // KindsFunc builds the grain kinds a member hosts on its actor system. It
@@ -57,7 +58,7 @@ func Start(cfg Config, provider cluster.ClusterProvider, kinds KindsFunc, log *z
 		remoteOpts = append(remoteOpts, remote.WithAdvertisedHost(cfg.advertiseAddr()))
 	}
 	system := actor.NewActorSystem(actor.WithLoggerFactory(libraryLogger(log)))
-	conf := cluster.Configure(cfg.Name, provider, disthash.New(), remote.Configure(bindHost, bindPort, remoteOpts...),
+	conf := cluster.Configure(cfg.Name, provider, lookup.New(0), remote.Configure(bindHost, bindPort, remoteOpts...),
 		cluster.WithKinds(kinds(system)...),
 		cluster.WithRequestTimeout(cfg.RequestTimeout),
 	)
