@@ -3,6 +3,7 @@
 // Protocol: docs/protocol.md.
 
 const CLOSE_TOKEN_REVOKED = 4001;
+const CLOSE_GOING_AWAY = 1001; // the server is shutting down: reconnect elsewhere now
 
 // parseTime reads RFC 3339 with any number of fractional digits.
 export function parseTime(s) {
@@ -102,6 +103,14 @@ export class Connection extends EventTarget {
         this._setStatus("revoked", authFailed ? authFailed.message : "token revoked");
         // A revoked link never recovers by itself; check again rarely in case the server was wrong.
         this.retryTimer = setTimeout(() => this._open(), 30000);
+        return;
+      }
+      if (ev.code === CLOSE_GOING_AWAY) {
+        // A node restarting (rolling deploy): another member serves at once.
+        // A short spread keeps thousands of overlays from arriving together.
+        this.attempt = 0;
+        this._setStatus("reconnecting", "server restarting; reconnecting");
+        this.retryTimer = setTimeout(() => this._open(), Math.random() * 250);
         return;
       }
       this.attempt++;
