@@ -48,9 +48,11 @@ type ConnDeps struct {
 	VerifyUser func(ctx context.Context, token string) (userID string, expires time.Time, err error)
 	// WidgetForToken resolves a widget access token to its widget id.
 	WidgetForToken func(ctx context.Context, token string) (widgetID string, err error)
-	// AcquireUser reserves one of a user's connection slots; ReleaseUser returns it.
-	AcquireUser func(userID string) bool
-	ReleaseUser func(userID string)
+	// AcquireUser reserves one of a user's connection slots for conn (it may
+	// call a user grain: it runs off the actor); ReleaseUser returns it and
+	// must not block.
+	AcquireUser func(ctx context.Context, userID string, conn *actor.PID) bool
+	ReleaseUser func(userID string, conn *actor.PID)
 	Logger      *zap.Logger
 	// AuthTimeout closes sockets that did not AUTH; default 3s.
 	AuthTimeout time.Duration
@@ -163,7 +165,7 @@ func (c *connection) Receive(ctx actor.Context) {
 			c.stopExp()
 		}
 		if c.authed && c.session.Mode == "user" {
-			c.deps.ReleaseUser(c.session.UserID)
+			c.deps.ReleaseUser(c.session.UserID, c.self)
 		}
 	}
 }

@@ -168,19 +168,23 @@ func (c *connection) onAuth(m protocol.ClientMessage) {
 		return
 	}
 	c.authing = true
-	deps, token := c.deps, m.Token
+	deps, token, self := c.deps, m.Token, c.self
 	c.launch("", true, func(call context.Context) func(actor.Context) {
 		if looksLikeJWT(token) {
 			user, expires, err := deps.VerifyUser(call, token)
-			return func(ctx actor.Context) { c.userAuthed(ctx, m, user, expires, err) }
+			admitted := err == nil && deps.AcquireUser(call, user, self)
+			return func(ctx actor.Context) { c.userAuthed(ctx, m, user, expires, err, admitted) }
 		}
 		widgetID, err := deps.WidgetForToken(call, token)
 		return func(actor.Context) { c.widgetAuthed(m, widgetID, err) }
 	})
 }
 
-func (c *connection) userAuthed(ctx actor.Context, m protocol.ClientMessage, user string, expires time.Time, err error) {
+func (c *connection) userAuthed(ctx actor.Context, m protocol.ClientMessage, user string, expires time.Time, err error, admitted bool) {
 	if c.closing {
+		if admitted {
+			c.deps.ReleaseUser(user, c.self)
+		}
 		return
 	}
 	if err != nil {
@@ -188,7 +192,7 @@ func (c *connection) userAuthed(ctx actor.Context, m protocol.ClientMessage, use
 		c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthFailed, "the token is invalid or expired")
 		return
 	}
-	if !c.deps.AcquireUser(user) {
+	if !admitted {
 		c.closeWith(protocol.CloseTooMany, protocol.CodeTooManyConnections, "too many connections for this user")
 		return
 	}

@@ -258,8 +258,8 @@ func startConn(t *testing.T, mutate ...func(*actors.ConnDeps)) *connHarness {
 			}
 			return "w1", nil
 		},
-		AcquireUser: func(string) bool { return true },
-		ReleaseUser: func(string) {},
+		AcquireUser: func(context.Context, string, *actor.PID) bool { return true },
+		ReleaseUser: func(string, *actor.PID) {},
 	}
 	for _, m := range mutate {
 		m(deps)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
@@ -57,7 +58,7 @@ func TestConnectionsResubscribeByThemselvesAfterTheHostCrashes(t *testing.T) {
 		VerifyUser: func(context.Context, string) (string, time.Time, error) {
 			return "alice", time.Now().Add(time.Hour), nil
 		},
-		AcquireUser: func(string) bool { return true }, ReleaseUser: func(string) {},
+		AcquireUser: func(context.Context, string, *actor.PID) bool { return true }, ReleaseUser: func(string, *actor.PID) {},
 	}
 	conn := viewerNode.System.Root.Spawn(actors.NewConnectionProps(deps, sock, "viewer"))
 	send := func(m map[string]any) {

@@ -20,7 +20,7 @@ import (
 func Kinds(widgets actors.Deps) member.KindsFunc {
 	return func(system *actor.ActorSystem) []*cluster.Kind {
 		actors.Install(system, widgets)
-		return []*cluster.Kind{actors.NewWidgetKind(system)}
+		return []*cluster.Kind{actors.NewWidgetKind(system), actors.NewUserKind(system)}
 	}
 }
 

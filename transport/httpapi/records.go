@@ -3,11 +3,13 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/persistence"
@@ -24,13 +26,16 @@ const recordsPath = "/records/stream_widgets"
 
 func (h *handlers) register(app *fiber.App, cfg Config) {
 	r := app.Group(recordsPath, h.authenticate)
-	createLimit := limiter.New(limiter.Config{
+	var createLimit fiber.Handler = limiter.New(limiter.Config{
 		Max: cfg.CreatesPerMinute, Expiration: time.Minute, KeyGenerator: createLimitKey,
 		LimitReached: func(c *fiber.Ctx) error {
 			// limiter has already set Retry-After.
 			return writeError(c, fiber.StatusTooManyRequests, CodeRateLimited, "too many widgets created; wait and try again")
 		},
 	})
+	if h.d.CreateLimit != nil {
+		createLimit = h.clusterCreateLimit
+	}
 	// The per-user limit sits on each route (not the group), so a refusal is
 	// counted under its route in streamwidgets_http_requests_total.
 	perUser := h.limits.byUser
@@ -168,4 +173,22 @@ func (h *handlers) view(rec persistence.Record) persistence.Record {
 		}
 	}
 	return rec
+}
+
+// clusterCreateLimit applies the create budget kept by the user's grain, so
+// it holds across every node behind the load balancer. If the grain cannot
+// be reached the create goes ahead: a limit must not take creating down.
+func (h *handlers) clusterCreateLimit(c *fiber.Ctx) error {
+	ctx, cancel := h.ctx(c)
+	defer cancel()
+	ok, wait, err := h.d.CreateLimit(ctx, userID(c), h.cfg.CreatesPerMinute)
+	if err != nil {
+		h.d.Logger.Warn("create limit unavailable; allowing", zap.String("request_id", requestID(c)), zap.Error(err))
+		return c.Next()
+	}
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterSeconds(wait)))
+		return writeError(c, fiber.StatusTooManyRequests, CodeRateLimited, "too many widgets created; wait and try again")
+	}
+	return c.Next()
 }

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"time"
@@ -72,6 +73,10 @@ type Deps struct {
 	// Metrics is where the API registers its collectors and what /metrics serves.
 	Metrics *prometheus.Registry
 	Clock   func() time.Time
+	// CreateLimit, when set, decides the per-user create budget for the whole
+	// cluster (a user grain): ok, or how long to wait. Without it each node
+	// counts alone.
+	CreateLimit func(ctx context.Context, userID string, perMinute int) (bool, time.Duration, error)
 	// SignIn, when set, serves POST /auth/session (self-hosted console sign-in).
 	SignIn SignIn
 }

@@ -120,7 +120,11 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 		s.log.Info("no public URL configured: browser pages may open sockets only from a loopback host or an allowed origin")
 	}
 	deps.AuthTimeout = cfg.AuthTimeout
-	deps.AcquireUser, deps.ReleaseUser = s.users.acquire, s.users.release
+	if deps.AcquireUser == nil || deps.ReleaseUser == nil {
+		// Counted on this node; the app passes cluster-wide ones (user grains).
+		deps.AcquireUser = func(_ context.Context, user string, _ *actor.PID) bool { return s.users.acquire(user) }
+		deps.ReleaseUser = func(user string, _ *actor.PID) { s.users.release(user) }
+	}
 	if deps.Logger == nil {
 		deps.Logger = log
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -153,8 +154,9 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 			return token, user, expires, err
 		}
 	}
+	users := actors.NewUserLimits(a.member.Cluster, 0)
 	a.http, err = httpapi.New(cfg.HTTP, httpapi.Deps{
-		SignIn:  signIn,
+		SignIn: signIn, CreateLimit: users.TakeCreate,
 		Widgets: a.widgets, Store: a.store, Kinds: registry, Verifier: verifier, JWKS: jwks,
 		CursorKey: cursorKey, Logger: log, Ready: a.member.Ready, Metrics: reg, Clock: cfg.Clock,
 	})
@@ -170,6 +172,14 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		WidgetForToken: func(ctx context.Context, token string) (string, error) {
 			rec, err := a.store.GetByTokenHash(ctx, persistence.TokenHash(token))
 			return rec.ID, err
+		},
+		AcquireUser: userConnections(users, cfg.WS.MaxConnsPerUser, log),
+		ReleaseUser: func(user string, conn *actor.PID) {
+			go func() { // never blocks the connection; the grain watches conn anyway
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				_ = users.Release(ctx, user, conn)
+			}()
 		},
 	}, log)
 	a.ws.Register(a.http)
