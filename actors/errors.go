@@ -23,6 +23,8 @@ const (
 	CodeTooLarge         = "too_large"
 	CodeInternal         = "internal"
 	CodeRateLimited      = "rate_limited"
+	// CodeInvalidField: a record field (not the kind's config) is unusable, e.g. a title.
+	CodeInvalidField = "invalid_field"
 	// CodeTooManySubscribers: a widget has MaxSubscribers viewers already.
 	CodeTooManySubscribers = "too_many_subscribers"
 )

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -293,6 +294,9 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, change func(persistence.Re
 		if err != nil {
 			return rec, err
 		}
+		if sameContent(rec, next) {
+			return rec, nil // nothing changed: no write, no new version, no broadcast
+		}
 		next.UpdatedAt = now
 		saved, err := g.save(next, rec.Version)
 		if errors.Is(err, ErrConflict) && attempt == 0 {
@@ -300,6 +304,12 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, change func(persistence.Re
 		}
 		return saved, err
 	}
+}
+
+// sameContent reports whether a change left everything a client sees as it was.
+func sameContent(a, b persistence.Record) bool {
+	return a.Title == b.Title && a.Active == b.Active && a.AccessToken == b.AccessToken &&
+		bytes.Equal(a.Config, b.Config) && bytes.Equal(a.State, b.State)
 }
 
 // authorize loads the record, settles time-driven transitions and checks the
@@ -434,13 +444,13 @@ func cleanTitle(title, fallback string) (string, error) {
 		title = fallback
 	}
 	if title == "" {
-		return "", &kinds.Error{Code: kinds.CodeInvalidConfig, Message: "title must not be empty"}
+		return "", &Error{Code: CodeInvalidField, Message: "title must not be empty"}
 	}
 	if len([]rune(title)) > 200 {
-		return "", &kinds.Error{Code: kinds.CodeInvalidConfig, Message: "title must be at most 200 characters"}
+		return "", &Error{Code: CodeInvalidField, Message: "title must be at most 200 characters"}
 	}
 	if strings.IndexFunc(title, unicode.IsControl) >= 0 {
-		return "", &kinds.Error{Code: kinds.CodeInvalidConfig, Message: "title must not contain control characters"}
+		return "", &Error{Code: CodeInvalidField, Message: "title must not contain control characters"}
 	}
 	return title, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -140,7 +141,11 @@ func DecodeStrict(raw json.RawMessage, v any) error {
 		if errors.As(err, &typeErr) {
 			return fmt.Errorf("field %q must be %s, not %s", typeErr.Field, typeName(typeErr.Type.Kind().String()), typeErr.Value)
 		}
-		return err
+		// encoding/json's own words ("json: unknown field …") are not ours to show.
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return fmt.Errorf("there is no field %s here (GET /kinds lists each kind's fields)", name)
+		}
+		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("unexpected data after the JSON value")

@@ -37,7 +37,7 @@ func (Goal) Info() Info {
 		}, "title", "target", "unit"),
 		Actions: []ActionSpec{
 			{Name: "set", Label: "Set", PayloadSchema: objectSchema([]string{"value"}, map[string]any{
-				"value": numberSchema("Value", -maxGoalValue, maxGoalValue),
+				"value": numberSchema("Value", 0, maxGoalValue),
 			})},
 			{Name: "increment", Label: "Add", PayloadSchema: objectSchema([]string{"by"}, map[string]any{
 				"by": numberSchema("By", -maxGoalValue, maxGoalValue),
@@ -76,8 +76,8 @@ func (Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, 
 		if err := DecodeStrict(orEmpty(a.Payload), &p); err != nil {
 			return s, InvalidPayload("set: %v", err)
 		}
-		if p.Value == nil || !inRange(*p.Value) {
-			return s, InvalidPayload("set needs a number value between %g and %g", -maxGoalValue, maxGoalValue)
+		if p.Value == nil || !inRange(*p.Value) || *p.Value < 0 {
+			return s, InvalidPayload("set needs a number value from 0 to %g (progress toward a goal is never negative)", maxGoalValue)
 		}
 		s.Current = *p.Value
 		return s, nil
@@ -94,7 +94,8 @@ func (Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, 
 		if !inRange(s.Current + *p.By) {
 			return s, Rejected("the result would be out of range")
 		}
-		s.Current += *p.By
+		// A correction below zero stops at zero: the bar never shows "-5 / 10".
+		s.Current = max(0, s.Current+*p.By)
 		return s, nil
 	case "reset":
 		if err := noPayload(a); err != nil {

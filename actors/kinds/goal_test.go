@@ -19,6 +19,8 @@ func TestGoalTransitions(t *testing.T) {
 		{"set", 3, "set", `{"value":12}`, 12, ""},
 		{"increment", 3, "increment", `{"by":2.5}`, 5.5, ""},
 		{"negative increment (refund)", 3, "increment", `{"by":-1}`, 2, ""},
+		{"a refund below zero stops at zero", 3, "increment", `{"by":-8}`, 0, ""},
+		{"set refuses a negative value", 3, "set", `{"value":-5}`, 3, CodeInvalidPayload},
 		{"reset", 40, "reset", ``, 0, ""},
 		{"set needs value", 3, "set", `{}`, 3, CodeInvalidPayload},
 		{"set refuses strings", 3, "set", `{"value":"7"}`, 3, CodeInvalidPayload},

@@ -35,3 +35,11 @@ func TestConfigTextRefusesControlCharacters(t *testing.T) {
 		t.Fatalf("only %d string settings checked: the schema walk is looking in the wrong place", checked)
 	}
 }
+
+func TestUnknownConfigFieldsAreNamedPlainly(t *testing.T) {
+	def, _ := Default().Lookup("goal")
+	_, err := def.MergeConfig(nil, json.RawMessage(`{"color":"red"}`))
+	if err == nil || strings.Contains(err.Error(), "json:") || !strings.Contains(err.Error(), `"color"`) {
+		t.Fatalf("unknown field: %v, want it named without Go's wording", err)
+	}
+}

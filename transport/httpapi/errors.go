@@ -61,6 +61,8 @@ func statusOf(code string) int {
 		return fiber.StatusForbidden
 	case actors.CodeConflict:
 		return fiber.StatusConflict
+	case actors.CodeInvalidField:
+		return fiber.StatusBadRequest
 	case actors.CodeStoreUnavailable, actors.CodeUnavailable:
 		return fiber.StatusServiceUnavailable
 	case actors.CodeTooLarge:

@@ -109,7 +109,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"invalid config on update", "PUT", path, `{"config":{"duration":0}}`, 422, "invalid_config"},
 		{"config field of the wrong type", "PUT", path, `{"config":{"duration":"5 minutes"}}`, 422, "invalid_config"},
 		{"unknown config field", "PUT", path, `{"config":{"font":"Comic Sans"}}`, 422, "invalid_config"},
-		{"title too long", "PUT", path, `{"title":"` + strings.Repeat("x", 201) + `"}`, 422, "invalid_config"},
+		{"title too long", "PUT", path, `{"title":"` + strings.Repeat("x", 201) + `"}`, 400, "invalid_field"},
 		{"stale version", "PUT", path, `{"version":99,"title":"x"}`, 409, "conflict"},
 		{"oversize body", "PUT", path, `{"title":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "body_too_large"},
 		{"bad filter", "GET", `/records/stream_widgets?filter={"user_id":"mallory"}`, "", 400, "invalid_query"},
