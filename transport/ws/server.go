@@ -149,7 +149,10 @@ func (s *Server) guard(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
 	}
 	if origin := c.Get(fiber.HeaderOrigin); !s.origin.allows(origin, c.Hostname()) {
-		s.log.Info("origin refused", zap.String("origin", truncate(origin, 256)))
+		// Warn with the fix: an OBS on another computer (a LAN address) lands
+		// here until the operator names the address the pages come from.
+		s.log.Warn("WebSocket refused: page origin not allowed; if this is your own page (OBS or a browser on another computer), start serve with --public-url set to it",
+			zap.String("origin", truncate(origin, 256)))
 		return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": fiber.Map{"code": "origin_not_allowed", "message": "this origin may not open sockets (see --public-url and --allowed-origins)"}})
 	}
 	if s.ips.full(c.IP()) {
