@@ -32,8 +32,9 @@ const FileName = "widgets.db"
 // Store is a persistence.Store backed by bbolt. Widget access tokens are
 // sealed at rest (record.go, persistence.SealToken).
 type Store struct {
-	db   *bbolt.DB
-	keys *seal.Keyring
+	db    *bbolt.DB
+	keys  *seal.Keyring
+	group groupCommit // Put's writes, committed together (commit.go)
 }
 
 var _ persistence.Store = (*Store)(nil)
@@ -108,7 +109,7 @@ func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion i
 // put writes rec, encoded by encode, with its indexes.
 func (s *Store) put(rec persistence.Record, expectedVersion int64, encode func(persistence.Record) ([]byte, error)) (persistence.Record, error) {
 	rec.Version = expectedVersion + 1
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.group.update(s.db, func(tx *bbolt.Tx) error {
 		old, err := s.getRecord(tx, rec.ID)
 		switch {
 		case errors.Is(err, persistence.ErrNotFound):
@@ -227,6 +228,7 @@ func (s *Store) Ping(_ context.Context) error {
 
 // Close implements persistence.Store.
 func (s *Store) Close() error {
+	s.group.close()
 	return wrap("close", s.db.Close())
 }
 
