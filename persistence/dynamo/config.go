@@ -22,6 +22,9 @@ type Config struct {
 	// CredentialsTable holds integration credentials (seed:
 	// WIDGET_SERVICE_CREDENTIALS_TABLE). Default "widget_service_credentials".
 	CredentialsTable string
+	// RoomsTable holds watch-party rooms and their members' index entries
+	// (room.go). Default "watch_party_rooms".
+	RoomsTable string
 	// Endpoint overrides the SDK's endpoint (tests); production leaves it
 	// empty and uses the standard chain (AWS_ENDPOINT_URL_DYNAMODB, region…).
 	Endpoint string
@@ -38,6 +41,9 @@ func (c *Config) defaults() {
 	}
 	if c.CredentialsTable == "" {
 		c.CredentialsTable = "widget_service_credentials"
+	}
+	if c.RoomsTable == "" {
+		c.RoomsTable = "watch_party_rooms"
 	}
 	if c.InactiveTTL == 0 {
 		c.InactiveTTL = 30 * 24 * time.Hour

@@ -44,6 +44,7 @@ func (c Config) tables() []*dynamodb.CreateTableInput {
 					Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}},
 			},
 		},
+		c.roomsTable(),
 	}
 }
 
