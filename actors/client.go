@@ -38,6 +38,17 @@ func UserCaller(userID string) *widgetpb.Caller {
 	return &widgetpb.Caller{UserId: strings.Clone(userID)}
 }
 
+// ServiceCaller is an integration acting for ownerUserID: it may run the
+// owner's widgets' actions, nothing else. Only in-process code builds it.
+func ServiceCaller(ownerUserID, service string) *widgetpb.Caller {
+	return &widgetpb.Caller{UserId: strings.Clone(ownerUserID), Service: strings.Clone(service)}
+}
+
+// ControlCaller holds one widget's control token: that widget's actions.
+func ControlCaller(token string) *widgetpb.Caller {
+	return &widgetpb.Caller{ControlTokenHash: persistence.TokenHash(token)}
+}
+
 // TokenCaller is a read-only caller holding one widget's access token.
 func TokenCaller(token string) *widgetpb.Caller {
 	return &widgetpb.Caller{TokenHash: persistence.TokenHash(token)}
@@ -112,6 +123,14 @@ func (c *Client) Act(ctx context.Context, caller *widgetpb.Caller, id, action st
 	})
 }
 
+// ControlToken issues (revoke false) or revokes a widget's control token;
+// the issued token is in the returned record's ControlToken, this once.
+func (c *Client) ControlToken(ctx context.Context, caller *widgetpb.Caller, id string, revoke bool) (persistence.Record, error) {
+	return c.call(ctx, caller, id, func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id string, opts []cluster.GrainCallOption) (*widgetpb.WidgetReply, error) {
+		return g.ControlToken(&widgetpb.ControlTokenRequest{Caller: caller, WidgetId: id, Revoke: revoke}, opts...)
+	})
+}
+
 // Subscribe adds subscriber (a connection actor) to the widget's viewers and
 // returns the widget as of now and the grain's PID (to watch: if the grain
 // stops without the widget being deleted, subscribe again).
@@ -153,7 +172,8 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 	}
 	id = strings.Clone(id)
 	if caller != nil {
-		caller = &widgetpb.Caller{UserId: strings.Clone(caller.GetUserId()), TokenHash: strings.Clone(caller.GetTokenHash())}
+		caller = &widgetpb.Caller{UserId: strings.Clone(caller.GetUserId()), TokenHash: strings.Clone(caller.GetTokenHash()),
+			Service: strings.Clone(caller.GetService()), ControlTokenHash: strings.Clone(caller.GetControlTokenHash())}
 	}
 	timeout := c.timeout
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {

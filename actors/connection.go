@@ -237,6 +237,13 @@ func (c *connection) onDelivery(ctx actor.Context, d *Delivery) {
 	case widgetpb.WidgetEvent_DELETED:
 		c.forget(ctx, id)
 		c.sendFrame(d.Frame, "")
+	case widgetpb.WidgetEvent_EVENT:
+		c.sendFrame(d.Frame, "") // never coalesced
+	case widgetpb.WidgetEvent_VIEWERS:
+		if c.session.ReadOnly {
+			return // counts are for the manager
+		}
+		c.sendFrame(d.Frame, "viewers:"+id)
 	case widgetpb.WidgetEvent_REVOKED:
 		if d.TokenHash == "" || d.TokenHash != c.caller.GetTokenHash() {
 			return // another token of this widget was replaced, not ours

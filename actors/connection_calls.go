@@ -335,11 +335,10 @@ func (c *connection) beginUnsubscribe(ctx actor.Context, m protocol.ClientMessag
 
 func (c *connection) beginAction(m protocol.ClientMessage) bool {
 	resp := protocol.ActionResponse{Type: protocol.TypeActionResponse, WidgetID: m.WidgetID, Action: m.Action, RequestID: m.RequestID}
-	if c.session.ReadOnly {
-		resp.Code, resp.Error = protocol.CodeForbidden, "a widget token is read-only; use the manager to control widgets"
-		if m.WidgetID != c.session.WidgetID {
-			resp.Code, resp.Error = protocol.CodeNotFound, "widget not found"
-		}
+	// A widget token reaches its own widget only; there the grain lets it
+	// send the acknowledgements its kind declares for OBS views, nothing else.
+	if c.session.ReadOnly && m.WidgetID != c.session.WidgetID {
+		resp.Code, resp.Error = protocol.CodeNotFound, "widget not found"
 		c.send(resp, "")
 		return false
 	}

@@ -210,9 +210,14 @@ func (w *fakeWidgets) Unsubscribe(ctx context.Context, id string, _ *actor.PID) 
 	return err
 }
 
-func (w *fakeWidgets) Act(ctx context.Context, _ *widgetpb.Caller, id, action string, _ json.RawMessage) (persistence.Record, error) {
+func (w *fakeWidgets) Act(ctx context.Context, caller *widgetpb.Caller, id, action string, _ json.RawMessage) (persistence.Record, error) {
 	if err := w.enter(ctx, "act", id); err != nil {
 		return persistence.Record{}, err
+	}
+	if caller.GetTokenHash() != "" && action != "ack" {
+		// As the grain does: a widget token sends only its kind's viewer actions.
+		w.leave(id, false)
+		return persistence.Record{}, &actors.Error{Code: actors.CodeForbidden, Message: "a widget token is read-only"}
 	}
 	return w.leave(id, true), nil
 }

@@ -59,8 +59,10 @@ func TestWidgetTokenSessionIsRefusedActions(t *testing.T) {
 			t.Errorf("%s: got %+v, want %s with code %s", tc.request, frames[max(i, 0)], tc.typ, tc.code)
 		}
 	}
-	if calls := h.widgets.startedCalls(); !slices.Equal(calls, []string{"subscribe w1"}) {
-		t.Errorf("grain calls = %v, want the subscription only", calls)
+	// The own widget's grain decides (it lets OBS views send acknowledgements);
+	// another widget is refused without a call.
+	if calls := h.widgets.startedCalls(); !slices.Equal(calls, []string{"subscribe w1", "act w1"}) {
+		t.Errorf("grain calls = %v, want the subscription and the own widget's action", calls)
 	}
 }
 
@@ -245,4 +247,26 @@ func waitUntil(t *testing.T, cond func() bool, what string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestViewerCountsAreForManagersOnly(t *testing.T) {
+	counts := &actors.Delivery{WidgetID: "w1", Kind: widgetpb.WidgetEvent_VIEWERS, Version: 1,
+		Frame: []byte(`{"type":"WIDGET_VIEWERS","widgetId":"w1","obs":2,"managers":1}`)}
+	isCounts := func(f frame) bool { return f.Type == "WIDGET_VIEWERS" }
+
+	obs := startConn(t)
+	obs.auth(widgetToken)
+	obs.subscribe("w1")
+	obs.deliver(counts)
+	obs.deliver(stateDelivery("w1", 2)) // behind it in the mailbox
+	obs.sock.awaitFrame(t, isState("w1", 2), "the update after the counts")
+	if frames, _ := obs.sock.snapshot(); index(frames, isCounts) >= 0 {
+		t.Errorf("an OBS view was sent the viewer counts: %v", frames)
+	}
+
+	manager := startConn(t)
+	manager.auth(userToken)
+	manager.subscribe("w1")
+	manager.deliver(counts)
+	manager.sock.awaitFrame(t, isCounts, "the counts in the manager")
 }

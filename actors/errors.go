@@ -27,6 +27,8 @@ const (
 	CodeInvalidField = "invalid_field"
 	// CodeTooManySubscribers: a widget has MaxSubscribers viewers already.
 	CodeTooManySubscribers = "too_many_subscribers"
+	// CodeInactive: the widget is switched off; it runs no actions.
+	CodeInactive = "inactive"
 )
 
 // Error is a grain call failure with a stable, client-facing code.

@@ -148,6 +148,15 @@ func encodeEvent(ev *widgetpb.WidgetEvent) ([]byte, error) {
 			Title: ev.GetTitle(), Active: ev.GetActive(), Version: ev.GetVersion()})
 	case widgetpb.WidgetEvent_DELETED:
 		return json.Marshal(protocol.Deleted{Type: protocol.TypeDeleted, WidgetID: id, Version: ev.GetVersion()})
+	case widgetpb.WidgetEvent_EVENT:
+		data := json.RawMessage(ev.GetDataJson())
+		if len(data) == 0 || string(data) == "null" {
+			data = nil
+		}
+		return json.Marshal(protocol.Event{Type: protocol.TypeEvent, WidgetID: id, Event: ev.GetEventName(), Data: data,
+			Version: ev.GetVersion(), Timestamp: ev.GetTimestamp()})
+	case widgetpb.WidgetEvent_VIEWERS:
+		return json.Marshal(protocol.Viewers{Type: protocol.TypeViewers, WidgetID: id, OBS: ev.GetObs(), Managers: ev.GetManagers()})
 	default:
 		return nil, nil
 	}

@@ -3,7 +3,6 @@ package actors
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -45,15 +44,18 @@ type widgetGrain struct {
 	timers   *scheduler.TimerScheduler
 	stopIdle scheduler.CancelFunc
 	stopTick scheduler.CancelFunc
+	stopWake scheduler.CancelFunc
+	wakeAt   time.Time
 	ctx      cluster.GrainContext
 
 	stopping       bool                  // a stop is queued (see forgetIfMissing, checkTarget)
 	subs           map[string]subscriber // key: pidKey
 	members        map[string]int        // member address -> subscribers there
-	lastBroadcast  time.Time
+	broadcasts     *rate.Limiter // state broadcasts (see publishState)
 	statePending   bool
 	flushScheduled bool
-	actions        *rate.Limiter
+	viewersDirty   bool
+	actions        map[string]*rate.Limiter // per action name (see allowAction)
 }
 
 // idleCheck and tick are local messages from the grain's own timers.
@@ -68,7 +70,8 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.ctx = ctx
 	g.subs = map[string]subscriber{}
 	g.members = map[string]int{}
-	g.actions = rate.NewLimiter(rate.Limit(g.deps.ActionsPerSecond), g.deps.ActionBurst)
+	g.actions = map[string]*rate.Limiter{}
+	g.broadcasts = rate.NewLimiter(rate.Limit(g.deps.MaxBroadcastRate), broadcastBurst)
 	g.log = g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
 	g.lastUsed = time.Now()
 	jitter := time.Duration(rand.Int64N(int64(g.deps.IdleTimeout)/5 + 1))
@@ -91,7 +94,7 @@ func (g *widgetGrain) Terminate(cluster.GrainContext) {
 func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 	switch msg := ctx.Message().(type) {
 	case idleCheck:
-		if len(g.subs) > 0 || (g.rec != nil && g.running()) {
+		if len(g.subs) > 0 || (g.rec != nil && g.timed()) {
 			return
 		}
 		if time.Since(g.lastUsed) >= g.idleFor {
@@ -99,6 +102,10 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 		}
 	case tick:
 		g.onTick()
+	case wake:
+		g.onWake(msg)
+	case flushViewers:
+		g.flushViewers()
 	case flushState:
 		if g.statePending {
 			g.flushPending()
@@ -133,7 +140,7 @@ func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainConte
 	if err != nil {
 		return nil, grainError(err)
 	}
-	config, err := def.MergeConfig(nil, req.GetConfigJson())
+	config, err := def.MergeConfig(nil, defaultConfigTitle(def, req.GetConfigJson(), strings.TrimSpace(req.GetTitle())))
 	if err != nil {
 		return nil, grainError(err)
 	}
@@ -164,7 +171,7 @@ func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*
 		return nil, err
 	}
 	defer g.forgetIfMissing()
-	rec, err := g.authorize(req.GetCaller(), false)
+	rec, _, err := g.authorize(req.GetCaller(), accessRead)
 	if err != nil {
 		return nil, grainError(err)
 	}
@@ -177,7 +184,18 @@ func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainConte
 		return nil, err
 	}
 	defer g.forgetIfMissing()
-	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
+	saved, err := g.mutate(req.GetCaller(), accessManage, func(rec persistence.Record, def kinds.Definition, now time.Time, _ kinds.By) (persistence.Record, []kinds.Event, error) {
+		rec, err := g.update(req, rec, def, now)
+		return rec, nil, err
+	})
+	if err != nil {
+		return nil, grainError(err)
+	}
+	return g.reply(saved, req.GetCaller())
+}
+
+func (g *widgetGrain) update(req *widgetpb.UpdateRequest, rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
+	{
 		if v := req.GetExpectedVersion(); v != 0 && v != rec.Version {
 			return rec, &Error{Code: CodeConflict, Message: "the widget changed since you read it (version " + strconv.FormatInt(rec.Version, 10) + "); reload and try again"}
 		}
@@ -203,11 +221,7 @@ func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainConte
 			rec.Config, rec.State = config, state
 		}
 		return rec, nil
-	})
-	if err != nil {
-		return nil, grainError(err)
 	}
-	return g.reply(saved, req.GetCaller())
 }
 
 func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
@@ -216,10 +230,10 @@ func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx 
 		return nil, err
 	}
 	defer g.forgetIfMissing()
-	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, _ kinds.Definition, _ time.Time) (persistence.Record, error) {
+	saved, err := g.mutate(req.GetCaller(), accessManage, func(rec persistence.Record, _ kinds.Definition, _ time.Time, _ kinds.By) (persistence.Record, []kinds.Event, error) {
 		token, err := g.deps.NewToken()
 		rec.AccessToken = token
-		return rec, err
+		return rec, nil, err
 	})
 	if err != nil {
 		return nil, grainError(err)
@@ -234,14 +248,27 @@ func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext)
 		return nil, err
 	}
 	defer g.forgetIfMissing()
-	action := kinds.Action{Name: req.GetAction(), Payload: req.GetPayloadJson()}
-	if !g.actions.Allow() {
-		return nil, grainError(&Error{Code: CodeRateLimited, Message: "too many actions on this widget; slow down"})
-	}
-	saved, err := g.mutate(req.GetCaller(), func(rec persistence.Record, def kinds.Definition, now time.Time) (persistence.Record, error) {
-		state, err := def.Apply(rec.Config, rec.State, action, now)
+	name := strings.TrimSpace(req.GetAction())
+	saved, err := g.mutate(req.GetCaller(), accessAct, func(rec persistence.Record, def kinds.Definition, now time.Time, by kinds.By) (persistence.Record, []kinds.Event, error) {
+		spec, known := def.Spec(name)
+		if err := actionAllowed(spec, known, by); err != nil {
+			return rec, nil, err
+		}
+		if !rec.Active {
+			return rec, nil, &Error{Code: CodeInactive, Message: "this widget is inactive; activate it to run actions"}
+		}
+		if err := g.allowAction(name, spec); err != nil {
+			return rec, nil, err
+		}
+		state, events, err := def.Apply(rec.Config, rec.State, kinds.Action{Name: name, Payload: req.GetPayloadJson(), By: by}, now)
+		if err != nil {
+			return rec, nil, err
+		}
+		if by.Role != kinds.RoleOwner && by.Role != kinds.RoleViewer {
+			g.log.Debug("action on the owner's behalf", zap.String("action", name), zap.String("by", string(by.Role)), zap.String("service", by.Service))
+		}
 		rec.State = state
-		return rec, err
+		return rec, events, nil
 	})
 	if err != nil {
 		return nil, grainError(err)
@@ -255,7 +282,7 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 		return nil, err
 	}
 	defer g.forgetIfMissing()
-	rec, err := g.authorize(req.GetCaller(), true)
+	rec, _, err := g.authorize(req.GetCaller(), accessManage)
 	if err != nil {
 		return nil, grainError(err)
 	}
@@ -269,7 +296,7 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 		return nil, grainError(storeError(err))
 	}
 	g.rec = nil
-	g.stopTicking()
+	g.syncTicker()
 	g.publishDeleted(rec)
 	g.log.Info("widget deleted")
 	g.stop()
@@ -279,9 +306,10 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 // mutate applies change to the current record and persists it with a version
 // check. On a conflict (another activation wrote first) it reloads and tries
 // once more, so no acknowledged write is lost and none is silently overwritten.
-func (g *widgetGrain) mutate(caller *widgetpb.Caller, change func(persistence.Record, kinds.Definition, time.Time) (persistence.Record, error)) (persistence.Record, error) {
+// The change also returns the kind's events, published after the new state.
+func (g *widgetGrain) mutate(caller *widgetpb.Caller, acc access, change func(persistence.Record, kinds.Definition, time.Time, kinds.By) (persistence.Record, []kinds.Event, error)) (persistence.Record, error) {
 	for attempt := 0; ; attempt++ {
-		rec, err := g.authorize(caller, true)
+		rec, by, err := g.authorize(caller, acc)
 		if err != nil {
 			return rec, err
 		}
@@ -290,17 +318,21 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, change func(persistence.Re
 			return rec, &Error{Code: CodeInternal, Message: "this node does not serve widget type " + quote(rec.Type)}
 		}
 		now := g.now()
-		next, err := change(rec, def, now)
+		next, events, err := change(rec, def, now, by)
 		if err != nil {
 			return rec, err
 		}
 		if sameContent(rec, next) {
+			g.publishEvents(rec, events, by)
 			return rec, nil // nothing changed: no write, no new version, no broadcast
 		}
 		next.UpdatedAt = now
 		saved, err := g.save(next, rec.Version)
 		if errors.Is(err, ErrConflict) && attempt == 0 {
 			continue // save reloaded the record: apply the change to it once more
+		}
+		if err == nil {
+			g.publishEvents(saved, events, by)
 		}
 		return saved, err
 	}
@@ -309,91 +341,49 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, change func(persistence.Re
 // sameContent reports whether a change left everything a client sees as it was.
 func sameContent(a, b persistence.Record) bool {
 	return a.Title == b.Title && a.Active == b.Active && a.AccessToken == b.AccessToken &&
-		bytes.Equal(a.Config, b.Config) && bytes.Equal(a.State, b.State)
+		a.ControlTokenHash == b.ControlTokenHash && bytes.Equal(a.Config, b.Config) && bytes.Equal(a.State, b.State)
 }
 
 // authorize loads the record, settles time-driven transitions and checks the
-// caller. A foreign widget is indistinguishable from a missing one.
-func (g *widgetGrain) authorize(caller *widgetpb.Caller, write bool) (persistence.Record, error) {
+// caller for acc. A foreign widget is indistinguishable from a missing one.
+func (g *widgetGrain) authorize(caller *widgetpb.Caller, acc access) (persistence.Record, kinds.By, error) {
 	if err := g.ensureLoaded(); err != nil {
-		return persistence.Record{}, err
+		return persistence.Record{}, kinds.By{}, err
 	}
 	if g.rec == nil {
-		return persistence.Record{}, notFound()
+		return persistence.Record{}, kinds.By{}, notFound()
 	}
-	switch {
-	case caller.GetUserId() != "" && caller.GetUserId() == g.rec.UserID:
-	case caller.GetUserId() == "" && caller.GetTokenHash() != "" && g.rec.AccessToken != "" &&
-		subtle.ConstantTimeCompare([]byte(caller.GetTokenHash()), []byte(persistence.TokenHash(g.rec.AccessToken))) == 1:
-		if write {
-			return persistence.Record{}, &Error{Code: CodeForbidden, Message: "a widget token is read-only"}
-		}
-	default:
-		return persistence.Record{}, notFound()
-	}
-	if err := g.settle(); err != nil {
-		return persistence.Record{}, err
-	}
-	return *g.rec, nil
-}
-
-// settle persists transitions that time alone caused (a countdown reaching zero).
-func (g *widgetGrain) settle() error {
-	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
+	by, ok := roleOf(caller, g.rec)
 	if !ok {
-		return nil
+		return persistence.Record{}, kinds.By{}, notFound()
 	}
-	now := g.now()
-	state, changed, err := def.Settle(g.rec.Config, g.rec.State, now)
-	if err != nil || !changed {
-		return err
-	}
-	next := *g.rec
-	next.State, next.UpdatedAt = state, now
-	_, err = g.save(next, g.rec.Version)
-	if errors.Is(err, ErrConflict) {
-		return g.load()
-	}
-	return err
-}
-
-func (g *widgetGrain) onTick() {
-	if g.rec == nil {
-		g.stopTicking()
-		return
+	if err := allowedTo(by, acc); err != nil {
+		return persistence.Record{}, by, err
 	}
 	if err := g.settle(); err != nil {
-		g.log.Warn("timer settle failed; retrying next tick", zap.Error(err))
+		return persistence.Record{}, by, err
 	}
-	g.syncTicker()
-	if g.rec != nil && g.running() {
-		g.publishState() // a running timer's tick: viewers re-sync to the server clock
-	}
+	return *g.rec, by, nil
 }
 
-func (g *widgetGrain) running() bool {
-	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
-	return ok && def.Running(g.rec.State)
-}
-
-// syncTicker runs the tick timer exactly while the state changes with time.
-func (g *widgetGrain) syncTicker() {
-	switch {
-	case g.rec != nil && g.running() && g.stopTick == nil:
-		every := g.deps.TickInterval
-		g.stopTick = g.timers.SendRepeatedly(every, every, g.ctx.Self(), tick{})
-	case (g.rec == nil || !g.running()) && g.stopTick != nil:
-		g.stopTicking()
+// allowAction spends one token of the action's per-widget budget: its
+// spec's Rate (a poll's votes, chat lines) or the node's default for
+// actions people press.
+func (g *widgetGrain) allowAction(name string, spec kinds.ActionSpec) error {
+	lim := g.actions[name]
+	if lim == nil {
+		perSecond, burst := spec.Rate.PerSecond, spec.Rate.Burst
+		if perSecond <= 0 {
+			perSecond, burst = g.deps.ActionsPerSecond, g.deps.ActionBurst
+		}
+		lim = rate.NewLimiter(rate.Limit(perSecond), burst)
+		g.actions[name] = lim
 	}
-}
-
-func (g *widgetGrain) stopTicking() {
-	if g.stopTick != nil {
-		g.stopTick()
-		g.stopTick = nil
+	if !lim.Allow() {
+		return &Error{Code: CodeRateLimited, Message: "too many " + quote(name) + " actions on this widget; slow down"}
 	}
+	return nil
 }
-
 // checkTarget refuses a request meant for another widget. That happens only
 // if an identity was corrupted on the way (a transport buffer reaching the
 // cluster did exactly this once): a grain must never act under a wrong name,
@@ -427,9 +417,10 @@ func (g *widgetGrain) stop() {
 func (g *widgetGrain) now() time.Time { return g.deps.Clock().UTC() }
 
 func (g *widgetGrain) reply(rec persistence.Record, caller *widgetpb.Caller) (*widgetpb.WidgetReply, error) {
-	if caller.GetUserId() == "" {
-		rec.AccessToken = "" // a read-only session never learns the token
+	if caller.GetUserId() == "" || caller.GetService() != "" {
+		rec.AccessToken = "" // only the owner's own sessions learn the token
 	}
+	rec.HasControlToken, rec.ControlTokenHash = rec.ControlTokenHash != "", ""
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return nil, grainError(err)

@@ -49,7 +49,7 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 	if pid == nil || pid.GetId() == "" {
 		return nil, grainError(&Error{Code: CodeInternal, Message: "subscribe without a subscriber"})
 	}
-	rec, err := g.authorize(req.GetCaller(), false)
+	rec, _, err := g.authorize(req.GetCaller(), accessRead)
 	if err != nil {
 		return nil, grainError(err)
 	}
@@ -62,6 +62,7 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 		g.members[pid.GetAddress()]++
 	}
 	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
+	g.viewersChanged()
 	if def, ok := g.deps.Kinds.Lookup(rec.Type); ok {
 		if view, err := def.View(rec.Config, rec.State, g.now()); err == nil {
 			rec.State = view
@@ -124,22 +125,25 @@ func (g *widgetGrain) publishDeleted(rec persistence.Record) {
 }
 
 // publishState broadcasts the current state at most MaxBroadcastRate times a
-// second. Changes in between are coalesced and the latest state is always
-// sent when the interval ends, so the final state is never dropped.
+// second on average (a token bucket with a small burst, anchored to the
+// schedule). Changes while none is allowed are coalesced and the latest
+// state is always sent when the next is, so the final state is never dropped.
 func (g *widgetGrain) publishState() {
 	if len(g.subs) == 0 || g.rec == nil {
 		return
 	}
-	wait := g.deps.minBroadcastGap - time.Since(g.lastBroadcast)
+	if g.flushScheduled {
+		g.statePending = true // the scheduled flush sends the newest state
+		return
+	}
+	r := g.broadcasts.Reserve()
+	wait := r.Delay()
 	if wait <= 0 {
 		g.flushPending()
 		return
 	}
-	g.statePending = true
-	if !g.flushScheduled {
-		g.flushScheduled = true
-		g.timers.SendOnce(wait, g.ctx.Self(), flushState{})
-	}
+	g.statePending, g.flushScheduled = true, true
+	g.timers.SendOnce(wait, g.ctx.Self(), flushState{})
 }
 
 func (g *widgetGrain) flushPending() {
@@ -147,7 +151,6 @@ func (g *widgetGrain) flushPending() {
 	if g.rec == nil || len(g.subs) == 0 {
 		return
 	}
-	g.lastBroadcast = time.Now()
 	ev := g.event(widgetpb.WidgetEvent_STATE, *g.rec)
 	if def, ok := g.deps.Kinds.Lookup(g.rec.Type); ok {
 		if view, err := def.View(g.rec.Config, g.rec.State, g.now()); err == nil {
@@ -197,6 +200,7 @@ func (g *widgetGrain) dropSubscriber(key string) {
 		return
 	}
 	delete(g.subs, key)
+	g.viewersChanged()
 	addr := s.pid.GetAddress()
 	if g.members[addr]--; g.members[addr] <= 0 {
 		delete(g.members, addr)

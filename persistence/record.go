@@ -27,6 +27,14 @@ type Record struct {
 	// Version increases by one on every successful write; writers pass the
 	// version they read so a stale write fails with ErrConflict.
 	Version int64 `json:"version"`
+	// ControlTokenHash is the hash of the widget's control token (empty:
+	// none). Only the hash is kept: the token is shown once, when issued.
+	// Replies never carry it (they say has_control_token instead).
+	ControlTokenHash string `json:"control_token_hash,omitempty"`
+	// HasControlToken and ControlToken exist in replies only: whether a
+	// control token is set, and the token itself in the reply that issued it.
+	HasControlToken bool   `json:"has_control_token,omitempty"`
+	ControlToken    string `json:"control_token,omitempty"`
 }
 
 // TokenHash is the index key for a widget access token. Stores index the

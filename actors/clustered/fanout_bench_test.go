@@ -27,7 +27,7 @@ func BenchmarkFanout(b *testing.B) {
 			})
 			b.Cleanup(node.stop)
 			alice := actors.UserCaller("alice")
-			if _, err := node.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal"}); err != nil {
+			if _, err := node.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Active: true}); err != nil {
 				b.Fatal(err)
 			}
 			var delivered atomic.Int64

@@ -27,7 +27,7 @@ func BenchmarkCreateThroughGrain(b *testing.B) {
 	alice := actors.UserCaller("alice")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := n.w.Create(ctx, alice, fmt.Sprintf("w%d", i), actors.CreateInput{Type: "goal"}); err != nil {
+		if _, err := n.w.Create(ctx, alice, fmt.Sprintf("w%d", i), actors.CreateInput{Type: "goal", Active: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,7 +36,7 @@ func BenchmarkCreateThroughGrain(b *testing.B) {
 func BenchmarkGetActiveGrain(b *testing.B) {
 	n := benchNode(b, time.Minute)
 	alice := actors.UserCaller("alice")
-	if _, err := n.w.Create(ctx, alice, "w", actors.CreateInput{Type: "goal"}); err != nil {
+	if _, err := n.w.Create(ctx, alice, "w", actors.CreateInput{Type: "goal", Active: true}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
@@ -50,7 +50,7 @@ func BenchmarkGetActiveGrain(b *testing.B) {
 func BenchmarkActionPersisted(b *testing.B) {
 	n := benchNode(b, time.Minute)
 	alice := actors.UserCaller("alice")
-	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal"}); err != nil {
+	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Active: true}); err != nil {
 		b.Fatal(err)
 	}
 	by := json.RawMessage(`{"by":1}`)

@@ -171,7 +171,7 @@ func TestRunningCountdownFinishesAndIsPersistedWithoutAReader(t *testing.T) {
 func TestConcurrentActionsAreNeverLost(t *testing.T) {
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) { d.ActionBurst = 1000 })
 	alice := actors.UserCaller("alice")
-	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Config: json.RawMessage(`{"target":1000}`)}); err != nil {
+	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Active: true, Config: json.RawMessage(`{"target":1000}`)}); err != nil {
 		t.Fatal(err)
 	}
 	const clients, each = 20, 10
@@ -199,7 +199,7 @@ func TestConcurrentActionsAreNeverLost(t *testing.T) {
 func TestStaleGrainReloadsInsteadOfOverwriting(t *testing.T) {
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
 	alice := actors.UserCaller("alice")
-	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal"}); err != nil {
+	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Active: true}); err != nil {
 		t.Fatal(err)
 	}
 	// Another activation (a failover, a split brain) writes behind this grain's back.
@@ -276,7 +276,7 @@ func TestActionFloodIsLimitedPerWidget(t *testing.T) {
 	})
 	alice := actors.UserCaller("alice")
 	for _, id := range []string{"g1", "g2"} {
-		if _, err := n.w.Create(ctx, alice, id, actors.CreateInput{Type: "goal"}); err != nil {
+		if _, err := n.w.Create(ctx, alice, id, actors.CreateInput{Type: "goal", Active: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -30,13 +30,18 @@ func newProbe(n *node) *probe {
 			return // like a connection: after its own revocation it holds nothing
 		}
 		var wire struct {
-			State json.RawMessage `json:"state"`
-			Title string          `json:"title"`
+			State    json.RawMessage `json:"state"`
+			Title    string          `json:"title"`
+			Event    string          `json:"event"`
+			Data     json.RawMessage `json:"data"`
+			OBS      int32           `json:"obs"`
+			Managers int32           `json:"managers"`
 		}
 		_ = json.Unmarshal(d.Frame, &wire)
 		p.mu.Lock()
 		p.events = append(p.events, &widgetpb.WidgetEvent{WidgetId: d.WidgetID, Kind: d.Kind, Version: d.Version,
-			StateJson: wire.State, Title: wire.Title, TokenHash: d.TokenHash})
+			StateJson: wire.State, Title: wire.Title, TokenHash: d.TokenHash, EventName: wire.Event, DataJson: wire.Data,
+			Obs: wire.OBS, Managers: wire.Managers})
 		p.mu.Unlock()
 	}))
 	return p
@@ -92,7 +97,7 @@ func TestBurstsAreThrottledAndTheFinalStateAlwaysArrives(t *testing.T) {
 		d.MaxBroadcastRate, d.ActionBurst = 5, 1000
 	})
 	alice := actors.UserCaller("alice")
-	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal"}); err != nil {
+	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Active: true}); err != nil {
 		t.Fatal(err)
 	}
 	p := newProbe(n)

@@ -42,7 +42,7 @@ func FuzzApply(f *testing.F) {
 			n := len(info.Actions)
 			for k := 0; k < 2*n; k++ {
 				a := info.Actions[(k+int(rotate))%n]
-				next, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: payload}, now)
+				next, _, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: payload, By: By{Role: RoleOwner}}, now)
 				if err != nil {
 					var ke *Error
 					if !errors.As(err, &ke) || !stable[ke.Code] || ke.Message == "" {
@@ -64,14 +64,14 @@ func checkAccepted(t *testing.T, def Definition, cfg, state json.RawMessage, lat
 	if !json.Valid(state) {
 		t.Fatalf("%s returned invalid JSON %q", what, state)
 	}
-	if _, _, err := def.Settle(cfg, state, later); err != nil {
+	if _, _, _, err := def.Settle(cfg, state, later); err != nil {
 		t.Fatalf("%s returned a state Settle refuses: %s: %v", what, state, err)
 	}
 	if _, err := def.View(cfg, state, later); err != nil {
 		t.Fatalf("%s returned a state View refuses: %s: %v", what, state, err)
 	}
-	def.Running(state)
-	_, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, later)
+	def.Timer(cfg, state, later)
+	_, _, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, later)
 	var ke *Error
 	if !errors.As(err, &ke) || ke.Code != CodeUnknownAction {
 		t.Fatalf("%s returned a state the kind does not read back: %s: %v", what, state, err)

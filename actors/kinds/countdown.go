@@ -13,6 +13,7 @@ type CountdownConfig struct {
 	Duration int64  `json:"duration"` // seconds
 	// TimerID is accepted for clients written from the widgets plan; unused.
 	TimerID string `json:"timerId,omitempty"`
+	Appearance
 }
 
 // CountdownState is the countdown's state (seed: CountdownTimerState).
@@ -30,6 +31,8 @@ type CountdownState struct {
 // MaxCountdownSeconds bounds duration and added time (one week: subathons).
 const MaxCountdownSeconds = 7 * 24 * 3600
 
+func init() { Register(Erase[CountdownConfig, CountdownState](Countdown{})) }
+
 // Countdown is the countdown timer kind.
 type Countdown struct{}
 
@@ -39,17 +42,17 @@ var _ Kind[CountdownConfig, CountdownState] = Countdown{}
 func (Countdown) Info() Info {
 	return Info{
 		Type: "countdown", Name: "Countdown Timer", Description: "A countdown shown as mm:ss with a title and a line of text.",
-		ConfigSchema: objectSchema([]string{"duration"}, map[string]any{
-			"title":    stringSchema("Title", 200),
+		ConfigSchema: withAppearance(objectSchema([]string{"duration"}, map[string]any{
+			"title":    stringSchema("Title (shown on stream)", 200),
 			"text":     stringSchema("Text", 500),
-			"duration": intSchema("Duration (seconds)", 1, MaxCountdownSeconds),
-		}, "title", "text", "duration"),
+			"duration": durationSchema("Duration", MaxCountdownSeconds),
+		}, "title", "text", "duration")),
 		Actions: []ActionSpec{
-			{Name: "start", Label: "Start"},
-			{Name: "pause", Label: "Pause"},
+			{Name: "start", Label: "Start", ActiveWhen: &StateMatch{Field: "enabled", Equals: true}},
+			{Name: "pause", Label: "Pause", ActiveWhen: &StateMatch{Field: "enabled", Equals: false}},
 			{Name: "reset", Label: "Reset"},
 			{Name: "add_time", Label: "Add time", PayloadSchema: objectSchema([]string{"seconds"}, map[string]any{
-				"seconds": intSchema("Seconds (negative to remove)", -MaxCountdownSeconds, MaxCountdownSeconds),
+				"seconds": signedDurationSchema("Time to add (negative removes)", MaxCountdownSeconds),
 			})},
 		},
 	}
@@ -57,7 +60,7 @@ func (Countdown) Info() Info {
 
 // Defaults implements Kind.
 func (Countdown) Defaults() CountdownConfig {
-	return CountdownConfig{Title: "Starting soon", Duration: 300}
+	return CountdownConfig{Title: "Starting soon", Duration: 300, Appearance: DefaultAppearance()}
 }
 
 // Validate implements Kind.
@@ -72,7 +75,7 @@ func (Countdown) Validate(c CountdownConfig) error {
 	case len(c.TimerID) > 100:
 		return InvalidConfig("timerId must be at most 100 characters")
 	}
-	return nil
+	return c.Appearance.Validate()
 }
 
 // Initial implements Kind.
@@ -93,9 +96,13 @@ func (s CountdownState) Remaining(now time.Time) float64 {
 }
 
 // Apply implements Kind.
-func (k Countdown) Apply(c CountdownConfig, s CountdownState, a Action, now time.Time) (CountdownState, error) {
-	now = now.UTC()
-	s, _ = k.Settle(c, s, now)
+func (k Countdown) Apply(c CountdownConfig, s CountdownState, a Action, now time.Time) (CountdownState, []Event, error) {
+	s, err := k.apply(c, s, a, now.UTC())
+	return s, nil, err
+}
+
+func (k Countdown) apply(c CountdownConfig, s CountdownState, a Action, now time.Time) (CountdownState, error) {
+	s, _, _ = k.Settle(c, s, now)
 	switch strings.TrimSpace(a.Name) {
 	case "start":
 		if err := noPayload(a); err != nil {
@@ -145,16 +152,22 @@ func (k Countdown) Apply(c CountdownConfig, s CountdownState, a Action, now time
 
 // Settle implements Kind: a running countdown that reached zero stops and
 // records when it finished (the deadline, not the moment we noticed).
-func (Countdown) Settle(_ CountdownConfig, s CountdownState, now time.Time) (CountdownState, bool) {
+func (Countdown) Settle(_ CountdownConfig, s CountdownState, now time.Time) (CountdownState, []Event, bool) {
 	if !s.Enabled || s.Remaining(now) > 0 {
-		return s, false
+		return s, nil, false
 	}
 	deadline := s.LastTickTimestamp.Add(time.Duration(s.DurationLeft * float64(time.Second)))
-	return finishAt(s, deadline), true
+	return finishAt(s, deadline), []Event{{Name: "finished"}}, true
 }
 
-// Running implements Kind.
-func (Countdown) Running(s CountdownState) bool { return s.Enabled }
+// Timer implements Kind: a running countdown ticks (viewers re-sync to the
+// server clock every second) and wakes exactly at its deadline.
+func (Countdown) Timer(_ CountdownConfig, s CountdownState, _ time.Time) Timer {
+	if !s.Enabled {
+		return Timer{}
+	}
+	return Timer{Tick: true, At: s.LastTickTimestamp.Add(time.Duration(s.DurationLeft * float64(time.Second)))}
+}
 
 // Reconfigure implements Kind: a countdown that was never started follows a
 // new duration; one in progress keeps its remaining time.

@@ -47,7 +47,7 @@ func TestCountdownTransitions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Countdown{}.Apply(cfg, tc.state, Action{Name: tc.action, Payload: json.RawMessage(tc.payload)}, tc.now)
+			got, _, err := Countdown{}.Apply(cfg, tc.state, Action{Name: tc.action, Payload: json.RawMessage(tc.payload)}, tc.now)
 			if tc.wantCode != "" {
 				var ke *Error
 				if !errors.As(err, &ke) || ke.Code != tc.wantCode {
@@ -95,12 +95,15 @@ func TestCountdownRemainingIsDerivedFromStoredStateAndClock(t *testing.T) {
 func TestCountdownSettleFinishesAtTheDeadline(t *testing.T) {
 	cfg := CountdownConfig{Duration: 10}
 	s := CountdownState{DurationLeft: 10, Enabled: true, LastTickTimestamp: t0}
-	if _, changed := (Countdown{}).Settle(cfg, s, at(9.9)); changed {
+	if _, _, changed := (Countdown{}).Settle(cfg, s, at(9.9)); changed {
 		t.Fatal("settled before the deadline")
 	}
-	got, changed := Countdown{}.Settle(cfg, s, at(3600))
+	got, events, changed := Countdown{}.Settle(cfg, s, at(3600))
 	if !changed || got.Enabled || !got.Finished || got.DurationLeft != 0 {
 		t.Fatalf("after the deadline: %+v changed=%v", got, changed)
+	}
+	if len(events) != 1 || events[0].Name != "finished" {
+		t.Fatalf("events = %+v, want one finished event", events)
 	}
 	if got.FinishedAt == nil || !got.FinishedAt.Equal(at(10)) {
 		t.Fatalf("finished_at = %v, want the deadline %v", got.FinishedAt, at(10))

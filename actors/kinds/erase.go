@@ -20,6 +20,15 @@ type erased[C any, S any] struct{ k Kind[C, S] }
 func (e erased[C, S]) Info() Info   { return e.k.Info() }
 func (e erased[C, S]) Type() string { return e.k.Info().Type }
 
+func (e erased[C, S]) Spec(action string) (ActionSpec, bool) {
+	for _, a := range e.k.Info().Actions {
+		if a.Name == action {
+			return a, true
+		}
+	}
+	return ActionSpec{}, false
+}
+
 func (e erased[C, S]) DefaultConfig() json.RawMessage {
 	out, _ := json.Marshal(e.k.Defaults())
 	return out
@@ -58,37 +67,43 @@ func (e erased[C, S]) InitialState(config json.RawMessage, now time.Time) (json.
 	return json.Marshal(e.k.Initial(c, now))
 }
 
-func (e erased[C, S]) Apply(config, state json.RawMessage, a Action, now time.Time) (json.RawMessage, error) {
+func (e erased[C, S]) Apply(config, state json.RawMessage, a Action, now time.Time) (json.RawMessage, []Event, error) {
 	c, s, err := e.decode(config, state)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	next, err := e.k.Apply(c, s, a, now)
+	next, events, err := e.k.Apply(c, s, a, now)
 	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(next)
-}
-
-func (e erased[C, S]) Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, bool, error) {
-	c, s, err := e.decode(config, state)
-	if err != nil {
-		return nil, false, err
-	}
-	next, changed := e.k.Settle(c, s, now)
-	if !changed {
-		return state, false, nil
+		return nil, nil, err
 	}
 	out, err := json.Marshal(next)
-	return out, true, err
+	if err != nil {
+		return nil, nil, fmt.Errorf("kinds: encode state: %w", err)
+	}
+	return out, events, nil
 }
 
-func (e erased[C, S]) Running(state json.RawMessage) bool {
-	var s S
-	if json.Unmarshal(state, &s) != nil {
-		return false
+func (e erased[C, S]) Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, []Event, bool, error) {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return nil, nil, false, err
 	}
-	return e.k.Running(s)
+	next, events, changed := e.k.Settle(c, s, now)
+	if !changed {
+		return state, nil, false, nil
+	}
+	out, err := json.Marshal(next)
+	return out, events, true, err
+}
+
+// Timer is the zero Timer for a state that does not decode (the grain then
+// reports the corrupt state on the next call instead of ticking on it).
+func (e erased[C, S]) Timer(config, state json.RawMessage, now time.Time) Timer {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return Timer{}
+	}
+	return e.k.Timer(c, s, now)
 }
 
 func (e erased[C, S]) Reconfigure(old, next, state json.RawMessage, now time.Time) (json.RawMessage, error) {

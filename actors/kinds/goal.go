@@ -11,6 +11,7 @@ type GoalConfig struct {
 	Title  string  `json:"title"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	Appearance
 }
 
 // GoalState is the goal bar's state.
@@ -21,8 +22,10 @@ type GoalState struct {
 // maxGoalValue keeps values exact in float64 and sane on screen.
 const maxGoalValue = 1e12
 
+func init() { Register(Erase[GoalConfig, GoalState](Goal{})) }
+
 // Goal is the goal bar kind.
-type Goal struct{}
+type Goal struct{ Plain[GoalConfig, GoalState] }
 
 var _ Kind[GoalConfig, GoalState] = Goal{}
 
@@ -30,11 +33,11 @@ var _ Kind[GoalConfig, GoalState] = Goal{}
 func (Goal) Info() Info {
 	return Info{
 		Type: "goal", Name: "Goal Bar", Description: "A progress bar toward a target, with title and unit.",
-		ConfigSchema: objectSchema([]string{"target"}, map[string]any{
-			"title":  stringSchema("Title", 200),
+		ConfigSchema: withAppearance(objectSchema([]string{"target"}, map[string]any{
+			"title":  stringSchema("Title (shown on stream)", 200),
 			"target": numberSchema("Target", 0, maxGoalValue),
 			"unit":   stringSchema("Unit", 32),
-		}, "title", "target", "unit"),
+		}, "title", "target", "unit")),
 		Actions: []ActionSpec{
 			{Name: "set", Label: "Set", PayloadSchema: objectSchema([]string{"value"}, map[string]any{
 				"value": numberSchema("Value", 0, maxGoalValue),
@@ -48,7 +51,9 @@ func (Goal) Info() Info {
 }
 
 // Defaults implements Kind.
-func (Goal) Defaults() GoalConfig { return GoalConfig{Title: "Goal", Target: 100} }
+func (Goal) Defaults() GoalConfig {
+	return GoalConfig{Title: "Goal", Target: 100, Appearance: DefaultAppearance()}
+}
 
 // Validate implements Kind.
 func (Goal) Validate(c GoalConfig) error {
@@ -60,14 +65,22 @@ func (Goal) Validate(c GoalConfig) error {
 	case len([]rune(c.Unit)) > 32:
 		return InvalidConfig("unit must be at most 32 characters")
 	}
-	return nil
+	return c.Appearance.Validate()
 }
 
 // Initial implements Kind.
 func (Goal) Initial(GoalConfig, time.Time) GoalState { return GoalState{} }
 
 // Apply implements Kind.
-func (Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, error) {
+func (k Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, []Event, error) {
+	next, err := k.apply(s, a)
+	if err != nil {
+		return s, nil, err
+	}
+	return next, nil, nil
+}
+
+func (Goal) apply(s GoalState, a Action) (GoalState, error) {
 	switch strings.TrimSpace(a.Name) {
 	case "set":
 		var p struct {
@@ -107,17 +120,6 @@ func (Goal) Apply(_ GoalConfig, s GoalState, a Action, _ time.Time) (GoalState, 
 	}
 }
 
-// Settle implements Kind: a goal never changes by itself.
-func (Goal) Settle(_ GoalConfig, s GoalState, _ time.Time) (GoalState, bool) { return s, false }
-
-// Running implements Kind.
-func (Goal) Running(GoalState) bool { return false }
-
-// Reconfigure implements Kind: progress survives a new target.
-func (Goal) Reconfigure(_, _ GoalConfig, s GoalState, _ time.Time) GoalState { return s }
-
-// View implements Kind.
-func (Goal) View(_ GoalConfig, s GoalState, _ time.Time) GoalState { return s }
 
 func inRange(v float64) bool {
 	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= maxGoalValue

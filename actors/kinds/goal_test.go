@@ -30,7 +30,7 @@ func TestGoalTransitions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Goal{}.Apply(cfg, GoalState{Current: tc.current}, Action{Name: tc.action, Payload: json.RawMessage(tc.payload)}, t0)
+			got, _, err := Goal{}.Apply(cfg, GoalState{Current: tc.current}, Action{Name: tc.action, Payload: json.RawMessage(tc.payload)}, t0)
 			if tc.wantCode != "" {
 				var ke *Error
 				if !errors.As(err, &ke) || ke.Code != tc.wantCode {

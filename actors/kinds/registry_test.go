@@ -31,15 +31,15 @@ func TestEveryKindContract(t *testing.T) {
 			}
 			for _, a := range info.Actions {
 				// Any action with a garbage payload is refused with a clear code, state untouched.
-				_, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: json.RawMessage(`{"nonsense":true}`)}, t0)
+				_, _, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: json.RawMessage(`{"nonsense":true}`), By: By{Role: RoleOwner}}, t0)
 				if err == nil || !strings.Contains(err.Error(), CodeInvalidPayload) {
 					t.Errorf("%s with a garbage payload: err = %v", a.Name, err)
 				}
 			}
-			if _, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, t0); err == nil {
+			if _, _, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, t0); err == nil {
 				t.Error("unknown action accepted")
 			}
-			if _, err := def.Apply(cfg, json.RawMessage(`"corrupt"`), Action{Name: info.Actions[0].Name}, t0); err == nil {
+			if _, _, err := def.Apply(cfg, json.RawMessage(`"corrupt"`), Action{Name: info.Actions[0].Name}, t0); err == nil {
 				t.Error("corrupt stored state accepted")
 			}
 		})

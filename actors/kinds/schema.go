@@ -40,3 +40,56 @@ func orEmpty(raw json.RawMessage) json.RawMessage {
 	}
 	return raw
 }
+
+func boolSchema(title string) map[string]any {
+	return map[string]any{"type": "boolean", "title": title}
+}
+
+// textSchema is a multi-line string.
+func textSchema(title string, maxLen int) map[string]any {
+	s := stringSchema(title, maxLen)
+	s["format"] = "textarea"
+	return s
+}
+
+func colorSchema(title string) map[string]any {
+	return map[string]any{"type": "string", "title": title, "format": "color", "pattern": "^#[0-9a-fA-F]{6}$"}
+}
+
+// urlSchema is a link to media: https or http only (checked by checkURL).
+func urlSchema(title string) map[string]any {
+	return map[string]any{"type": "string", "title": title, "format": "uri", "maxLength": maxURLLen}
+}
+
+func timeSchema(title string) map[string]any {
+	return map[string]any{"type": "string", "title": title, "format": "date-time"}
+}
+
+func enumSchema(title string, values ...string) map[string]any {
+	return map[string]any{"type": "string", "title": title, "enum": values}
+}
+
+// durationSchema is whole seconds; the console accepts 90, 1:30 or 1:02:03.
+func durationSchema(title string, maxSeconds int64) map[string]any {
+	s := intSchema(title, 1, maxSeconds)
+	s["format"] = "duration"
+	return s
+}
+
+// signedDurationSchema is a duration that may be negative (time removed).
+func signedDurationSchema(title string, maxSeconds int64) map[string]any {
+	s := intSchema(title, -maxSeconds, maxSeconds)
+	s["format"] = "duration"
+	return s
+}
+
+// listSchema is an array of items (objects or strings) of at most maxItems.
+func listSchema(title string, maxItems int, item map[string]any) map[string]any {
+	return map[string]any{"type": "array", "title": title, "items": item, "maxItems": maxItems}
+}
+
+// described adds help text to a schema.
+func described(s map[string]any, text string) map[string]any {
+	s["description"] = text
+	return s
+}

@@ -69,6 +69,7 @@ type Widget interface {
 	Delete(req *DeleteRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 	RegenerateToken(req *RegenerateTokenRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 	Act(req *ActionRequest, ctx cluster.GrainContext) (*WidgetReply, error)
+	ControlToken(req *ControlTokenRequest, ctx cluster.GrainContext) (*WidgetReply, error)
 }
 
 // WidgetGrainClient holds the base data for the WidgetGrain
@@ -293,6 +294,33 @@ func (g *WidgetGrainClient) Act(r *ActionRequest, opts ...cluster.GrainCallOptio
 	}
 }
 
+// ControlToken requests the execution on to the cluster with CallOptions
+func (g *WidgetGrainClient) ControlToken(r *ControlTokenRequest, opts ...cluster.GrainCallOption) (*WidgetReply, error) {
+	if g.cluster.Config.RequestLog {
+		g.cluster.Logger().Info("Requesting", slog.String("identity", g.Identity), slog.String("kind", "Widget"), slog.String("method", "ControlToken"), slog.Any("request", r))
+	}
+	bytes, err := proto.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	reqMsg := &cluster.GrainRequest{MethodIndex: 8, MessageData: bytes}
+	resp, err := g.cluster.Request(g.Identity, "Widget", reqMsg, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("error request: %w", err)
+	}
+	switch msg := resp.(type) {
+	case *WidgetReply:
+		return msg, nil
+	case *cluster.GrainErrorResponse:
+		if msg == nil {
+			return nil, nil
+		}
+		return nil, msg
+	default:
+		return nil, fmt.Errorf("unknown response type %T", resp)
+	}
+}
+
 // WidgetActor represents the actor structure
 type WidgetActor struct {
 	ctx     cluster.GrainContext
@@ -475,6 +503,26 @@ func (a *WidgetActor) Receive(ctx actor.Context) {
 			}
 
 			r0, err := a.inner.Act(req, a.ctx)
+			if err != nil {
+				resp := cluster.FromError(err)
+				ctx.Respond(resp)
+				return
+			}
+			ctx.Respond(r0)
+		case 8:
+			req := &ControlTokenRequest{}
+			err := proto.Unmarshal(msg.MessageData, req)
+			if err != nil {
+				ctx.Logger().Error("[Grain] ControlToken(ControlTokenRequest) proto.Unmarshal failed.", slog.Any("error", err))
+				resp := cluster.NewGrainErrorResponse(cluster.ErrorReason_INVALID_ARGUMENT, err.Error()).
+					WithMetadata(map[string]string{
+						"argument": req.String(),
+					})
+				ctx.Respond(resp)
+				return
+			}
+
+			r0, err := a.inner.ControlToken(req, a.ctx)
 			if err != nil {
 				resp := cluster.FromError(err)
 				ctx.Respond(resp)

@@ -65,6 +65,9 @@ func toItem(rec persistence.Record, ttl time.Duration, keys *seal.Keyring) (map[
 		item[attrTokenKeyID] = s(seal.KeyID(sealed))
 		item[attrTokenHash] = s(persistence.TokenHash(rec.AccessToken))
 	}
+	if rec.ControlTokenHash != "" {
+		item["control_token_hash"] = s(rec.ControlTokenHash)
+	}
 	if !rec.Active && ttl > 0 {
 		item[attrExpires] = n(rec.UpdatedAt.Add(ttl).Unix())
 	}
@@ -82,7 +85,7 @@ func fromItem(item map[string]av, keys *seal.Keyring) (persistence.Record, error
 	}
 	rec := persistence.Record{
 		ID: str(attrID), Title: str("title"), UserID: str(attrUserID), Type: str("type"),
-		Config: []byte(str("config")), State: []byte(str("state")),
+		Config: []byte(str("config")), State: []byte(str("state")), ControlTokenHash: str("control_token_hash"),
 	}
 	if v, ok := item["active"].(*types.AttributeValueMemberBOOL); ok {
 		rec.Active = v.Value

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"TokenHashIndex", testTokenIndex},
 		{"DuplicateTokenConflicts", testDuplicateToken},
 		{"DeleteIsVersioned", testDelete},
+		{"DeletedTokenIsRemembered", testDeletedTokenIsRemembered},
 		{"ListIsOwnerScopedNewestFirst", testListOwnerScoped},
 		{"ListPagesCoverEverythingOnce", testListPaging},
 		{"ListFilters", testListFilters},
@@ -74,6 +75,7 @@ func mustPut(t *testing.T, s persistence.Store, rec persistence.Record, v int64)
 
 func testRoundTrip(t *testing.T, s persistence.Store) {
 	in := NewRecord("w1", "alice", 0)
+	in.ControlTokenHash = persistence.TokenHash("control-w1")
 	out := mustPut(t, s, in, 0)
 	if out.Version != 1 {
 		t.Fatalf("version after create = %d, want 1", out.Version)
@@ -83,7 +85,8 @@ func testRoundTrip(t *testing.T, s persistence.Store) {
 		t.Fatal(err)
 	}
 	if got.Title != in.Title || got.UserID != "alice" || got.Type != "countdown" || !got.Active ||
-		got.AccessToken != in.AccessToken || got.Version != 1 || !got.CreatedAt.Equal(in.CreatedAt) {
+		got.AccessToken != in.AccessToken || got.Version != 1 || !got.CreatedAt.Equal(in.CreatedAt) ||
+		got.ControlTokenHash != in.ControlTokenHash {
 		t.Fatalf("round trip changed the record: %+v", got)
 	}
 	assertJSONEqual(t, got.Config, in.Config)

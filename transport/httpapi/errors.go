@@ -59,7 +59,7 @@ func statusOf(code string) int {
 		return fiber.StatusNotFound
 	case actors.CodeForbidden:
 		return fiber.StatusForbidden
-	case actors.CodeConflict:
+	case actors.CodeConflict, actors.CodeInactive:
 		return fiber.StatusConflict
 	case actors.CodeInvalidField:
 		return fiber.StatusBadRequest

@@ -166,12 +166,14 @@ func badBody(c *fiber.Ctx, err error) error {
 
 // view settles time-driven transitions for records read from the store, so a
 // list shows a finished countdown as finished even while its grain sleeps.
+// It also never shows the control token's hash, only whether one is set.
 func (h *handlers) view(rec persistence.Record) persistence.Record {
 	if def, ok := h.d.Kinds.Lookup(rec.Type); ok {
-		if state, changed, err := def.Settle(rec.Config, rec.State, h.d.Clock()); err == nil && changed {
+		if state, _, changed, err := def.Settle(rec.Config, rec.State, h.d.Clock()); err == nil && changed {
 			rec.State = state
 		}
 	}
+	rec.HasControlToken, rec.ControlTokenHash = rec.ControlTokenHash != "", ""
 	return rec
 }
 

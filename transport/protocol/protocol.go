@@ -21,6 +21,8 @@ const (
 	TypeConfigUpdate   = "WIDGET_CONFIG_UPDATE"
 	TypeActionResponse = "WIDGET_ACTION_RESPONSE"
 	TypeDeleted        = "WIDGET_DELETED"
+	TypeEvent          = "WIDGET_EVENT"
+	TypeViewers        = "WIDGET_VIEWERS"
 	TypeError          = "ERROR"
 )
 
@@ -95,6 +97,26 @@ type ActionResponse struct {
 	Code      string `json:"code,omitempty"`
 	Version   int64  `json:"version,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
+}
+
+// Event is a kind's discrete event (an alert started, a poll closed). It
+// follows the state update it belongs to and is never coalesced.
+type Event struct {
+	Type      string          `json:"type"`
+	WidgetID  string          `json:"widgetId"`
+	Event     string          `json:"event"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	Version   int64           `json:"version"`
+	Timestamp string          `json:"timestamp"`
+}
+
+// Viewers counts a widget's live sessions: OBS views (widget tokens) and
+// manager sessions. Manager sessions only receive it.
+type Viewers struct {
+	Type     string `json:"type"`
+	WidgetID string `json:"widgetId"`
+	OBS      int32  `json:"obs"`
+	Managers int32  `json:"managers"`
 }
 
 // Deleted tells subscribers a widget is gone; the subscription ends.

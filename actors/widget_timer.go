@@ -1,0 +1,124 @@
+package actors
+
+import (
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors/kinds"
+)
+
+// wake fires at the time a kind asked for (kinds.Timer.At): an alert's end,
+// a poll's close. at tells a stale wake (the state moved on) from the current one.
+type wake struct{ at time.Time }
+
+// settle persists transitions that time alone caused (a countdown reaching
+// zero, an alert ending) and publishes their events.
+func (g *widgetGrain) settle() error {
+	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
+	if !ok {
+		return nil
+	}
+	now := g.now()
+	state, events, changed, err := def.Settle(g.rec.Config, g.rec.State, now)
+	if err != nil || !changed {
+		return err
+	}
+	next := *g.rec
+	next.State, next.UpdatedAt = state, now
+	saved, err := g.save(next, g.rec.Version)
+	if errors.Is(err, ErrConflict) {
+		return g.load()
+	}
+	if err == nil {
+		g.publishEvents(saved, events, kinds.By{Role: kinds.RoleService, Service: "timer"})
+	}
+	return err
+}
+
+func (g *widgetGrain) onTick() {
+	if g.rec == nil {
+		g.syncTicker()
+		return
+	}
+	if err := g.settle(); err != nil {
+		g.log.Warn("timer settle failed; retrying next tick", zap.Error(err))
+	}
+	g.syncTicker()
+	if g.rec != nil && g.timer().Tick {
+		g.publishState() // a running timer's tick: viewers re-sync to the server clock
+	}
+}
+
+func (g *widgetGrain) onWake(w wake) {
+	if !w.at.Equal(g.wakeAt) {
+		return // the state moved on; its own wake is scheduled
+	}
+	g.stopWake, g.wakeAt = nil, time.Time{}
+	if g.rec == nil {
+		return
+	}
+	if err := g.settle(); err != nil {
+		g.log.Warn("timed settle failed; retrying in a second", zap.Error(err))
+		g.wakeAt = g.now().Add(time.Second)
+		g.stopWake = g.timers.SendOnce(time.Second, g.ctx.Self(), wake{at: g.wakeAt})
+		return
+	}
+	g.syncTicker()
+}
+
+// timer is what the current state asks of the grain's clock.
+func (g *widgetGrain) timer() kinds.Timer {
+	if g.rec == nil {
+		return kinds.Timer{}
+	}
+	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
+	if !ok {
+		return kinds.Timer{}
+	}
+	return def.Timer(g.rec.Config, g.rec.State, g.now())
+}
+
+// timed reports whether the state waits for time: the grain stays active.
+func (g *widgetGrain) timed() bool {
+	t := g.timer()
+	return t.Tick || !t.At.IsZero()
+}
+
+// syncTicker runs the tick timer exactly while the state ticks, and one
+// wake at the time the state names.
+func (g *widgetGrain) syncTicker() {
+	t := g.timer()
+	switch {
+	case t.Tick && g.stopTick == nil:
+		every := g.deps.TickInterval
+		g.stopTick = g.timers.SendRepeatedly(every, every, g.ctx.Self(), tick{})
+	case !t.Tick && g.stopTick != nil:
+		g.stopTicking()
+	}
+	if t.At.Equal(g.wakeAt) {
+		return
+	}
+	if g.stopWake != nil {
+		g.stopWake()
+		g.stopWake = nil
+	}
+	g.wakeAt = t.At
+	if !t.At.IsZero() {
+		// A millisecond late, so Settle at the wake sees the deadline passed.
+		delay := max(0, t.At.Sub(g.now())) + time.Millisecond
+		g.stopWake = g.timers.SendOnce(delay, g.ctx.Self(), wake{at: t.At})
+	}
+}
+
+func (g *widgetGrain) stopTicking() {
+	if g.stopTick != nil {
+		g.stopTick()
+		g.stopTick = nil
+	}
+	if g.stopWake != nil {
+		g.stopWake()
+		g.stopWake, g.wakeAt = nil, time.Time{}
+	}
+}
