@@ -4,6 +4,8 @@
 
 const CLOSE_TOKEN_REVOKED = 4001;
 const CLOSE_GOING_AWAY = 1001; // the server is shutting down: reconnect elsewhere now
+// ERROR codes that end a session for good: retrying with the same token is pointless.
+const AUTH_CODES = new Set(["auth_failed", "token_revoked", "widget_deleted"]);
 
 // parseTime reads RFC 3339 with any number of fractional digits.
 export function parseTime(s) {
@@ -41,6 +43,11 @@ export class Connection extends EventTarget {
     if (this.ws) this.ws.close(1000);
   }
 
+  // subscribe calls listener(msg, widget) for every message about widgetId:
+  // WIDGET_INITIAL_STATE, WIDGET_STATE_UPDATE, WIDGET_CONFIG_UPDATE (widget is
+  // the record with the update applied), WIDGET_DELETED (widget null), ERROR,
+  // WIDGET_EVENT {event, data, version} and WIDGET_VIEWERS {obs, managers}
+  // (widget unchanged).
   subscribe(widgetId, listener) {
     this.subs.set(widgetId, { widget: null, listener });
     this._send({ type: "WIDGET_SUBSCRIBE", widgetId });
@@ -72,9 +79,11 @@ export class Connection extends EventTarget {
     });
   }
 
-  _setStatus(status, message) {
+  // _setStatus tells listeners: detail {status, message, code?}; code is the
+  // ERROR code that ended the session ("auth_failed", "widget_deleted", …).
+  _setStatus(status, message, code) {
     this.status = status;
-    this.dispatchEvent(new CustomEvent("status", { detail: { status, message } }));
+    this.dispatchEvent(new CustomEvent("status", { detail: { status, message, code } }));
   }
 
   _open() {
@@ -90,7 +99,7 @@ export class Connection extends EventTarget {
       } catch {
         return;
       }
-      if (msg.type === "ERROR" && (msg.code === "auth_failed" || msg.code === "token_revoked")) authFailed = msg;
+      if (msg.type === "ERROR" && AUTH_CODES.has(msg.code)) authFailed = msg;
       this._handle(msg);
     };
     ws.onclose = (ev) => {
@@ -100,7 +109,7 @@ export class Connection extends EventTarget {
       this.pending.clear();
       if (this.stopped) return;
       if (ev.code === CLOSE_TOKEN_REVOKED || authFailed) {
-        this._setStatus("revoked", authFailed ? authFailed.message : "token revoked");
+        this._setStatus("revoked", authFailed ? authFailed.message : "token revoked", authFailed ? authFailed.code : "token_revoked");
         // A revoked link never recovers by itself; check again rarely in case the server was wrong.
         this.retryTimer = setTimeout(() => this._open(), 30000);
         return;
@@ -172,6 +181,8 @@ export class Connection extends EventTarget {
         sub.widget = null;
         break;
       case "ERROR":
+      case "WIDGET_EVENT": // a discrete event of the kind, after the state it belongs to
+      case "WIDGET_VIEWERS": // how many OBS views and managers watch (manager sessions only)
         break;
       default:
         return;
