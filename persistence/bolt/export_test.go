@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/json"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -38,4 +39,17 @@ func (s *Store) RawDump() []byte {
 func (s *Store) PutLegacy(rec persistence.Record) error {
 	_, err := s.put(rec, 0, func(r persistence.Record) ([]byte, error) { return json.Marshal(r) })
 	return err
+}
+
+// SetClock moves the time tombstones are written and checked at.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// TombstoneEntries counts the tombstones stored, both buckets (tests of purging).
+func (s *Store) TombstoneEntries() (deleted, byExpiry int) {
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		deleted = tx.Bucket(bucketDeleted).Stats().KeyN
+		byExpiry = tx.Bucket(bucketDeletedExpiry).Stats().KeyN
+		return nil
+	})
+	return deleted, byExpiry
 }

@@ -34,7 +34,8 @@ const FileName = "widgets.db"
 type Store struct {
 	db    *bbolt.DB
 	keys  *seal.Keyring
-	group groupCommit // Put's writes, committed together (commit.go)
+	group groupCommit      // Put's writes, committed together (commit.go)
+	now   func() time.Time // tombstone expiry (tests move it)
 }
 
 var _ persistence.Store = (*Store)(nil)
@@ -55,7 +56,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketWidgets, bucketOwner, bucketToken, bucketOnce, bucketOnceExpiry} {
+		for _, b := range [][]byte{bucketWidgets, bucketOwner, bucketToken, bucketOnce, bucketOnceExpiry, bucketDeleted, bucketDeletedExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -72,7 +73,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("bolt: token keys: %w", err)
 		}
 	}
-	return &Store{db: db, keys: o.keys}, nil
+	return &Store{db: db, keys: o.keys, now: time.Now}, nil
 }
 
 // Get implements persistence.Store.
@@ -92,7 +93,7 @@ func (s *Store) GetByTokenHash(_ context.Context, hash string) (persistence.Reco
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		id := tx.Bucket(bucketToken).Get([]byte(hash))
 		if id == nil {
-			return persistence.ErrNotFound
+			return s.tombstone(tx, hash)
 		}
 		var err error
 		rec, err = s.getRecord(tx, string(id))
@@ -161,6 +162,9 @@ func (s *Store) Delete(_ context.Context, id string, expectedVersion int64) erro
 			return persistence.ErrConflict
 		}
 		if err := unindex(tx, old); err != nil {
+			return err
+		}
+		if err := s.bury(tx, old); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketWidgets).Delete([]byte(id))

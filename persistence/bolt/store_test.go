@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
@@ -61,5 +62,31 @@ func TestSecondProcessIsRefused(t *testing.T) {
 	defer s.Close()
 	if _, err := bolt.Open(dir); err == nil {
 		t.Fatal("a second open of a locked data dir succeeded")
+	}
+}
+
+func TestTombstoneExpiresAndIsPurged(t *testing.T) {
+	s, err := bolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var now time.Time
+	s.SetClock(func() time.Time { return now })
+	storetest.TombstoneExpiry(t, s, func(t time.Time) { now = t })
+	// The next delete purges the expired tombstone and leaves its own.
+	mustCreate(t, s, storetest.NewRecord("w2", "alice", 1))
+	if err := s.Delete(context.Background(), "w2", 1); err != nil {
+		t.Fatal(err)
+	}
+	if d, e := s.TombstoneEntries(); d != 1 || e != 1 {
+		t.Fatalf("tombstones after a delete past the first one's expiry: %d/%d, want 1/1", d, e)
+	}
+}
+
+func mustCreate(t *testing.T, s *bolt.Store, rec persistence.Record) {
+	t.Helper()
+	if _, err := s.Put(context.Background(), rec, 0); err != nil {
+		t.Fatal(err)
 	}
 }

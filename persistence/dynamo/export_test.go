@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"time"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
@@ -21,3 +22,6 @@ func (st *Store) PutLegacy(ctx context.Context, rec persistence.Record) error {
 	rec.AccessToken = plain
 	return st.create(ctx, rec, item)
 }
+
+// SetClock moves the time tombstones are written and checked at.
+func (st *Store) SetClock(now func() time.Time) { st.now = now }

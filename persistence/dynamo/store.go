@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -21,6 +22,7 @@ type Store struct {
 	db   *dynamodb.Client
 	cfg  Config
 	keys *seal.Keyring
+	now  func() time.Time // tombstone expiry (tests move it)
 }
 
 var _ persistence.Store = (*Store)(nil)
@@ -31,7 +33,7 @@ var _ persistence.Store = (*Store)(nil)
 // (persistence.ErrNoTokenKeys).
 func New(client *dynamodb.Client, cfg Config, keys *seal.Keyring) *Store {
 	cfg.defaults()
-	return &Store{db: client, cfg: cfg, keys: keys}
+	return &Store{db: client, cfg: cfg, keys: keys, now: time.Now}
 }
 
 func (st *Store) table() *string { return aws.String(st.cfg.WidgetsTable) }
@@ -86,7 +88,7 @@ func (st *Store) GetByTokenHash(ctx context.Context, hash string) (persistence.R
 			return persistence.Record{}, err
 		}
 	}
-	return persistence.Record{}, fmt.Errorf("dynamo: get by token hash: %w", persistence.ErrNotFound)
+	return persistence.Record{}, st.tombstone(ctx, hash)
 }
 
 // Put implements persistence.Store. The common write (state or config, same
@@ -196,7 +198,8 @@ func (st *Store) Delete(ctx context.Context, id string, expected int64) error {
 	}}}
 	if old.AccessToken != "" {
 		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: st.table(),
-			Key: map[string]av{attrID: s(guardKey(persistence.TokenHash(old.AccessToken)))}}})
+			Key: map[string]av{attrID: s(guardKey(persistence.TokenHash(old.AccessToken)))}}},
+			st.bury(old))
 	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	return wrap("delete "+id, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
@@ -87,4 +88,11 @@ func TestOversizeRecordIsRefusedBeforeTheWrite(t *testing.T) {
 	if got.Version != 1 || string(got.State) != string(rec.State) {
 		t.Fatal("the refused write changed the record")
 	}
+}
+
+func TestTombstoneExpires(t *testing.T) {
+	s, _ := newStore(t)
+	var now time.Time
+	s.SetClock(func() time.Time { return now })
+	storetest.TombstoneExpiry(t, s, func(t time.Time) { now = t })
 }
