@@ -54,6 +54,11 @@ func TestOverlayRendersKindsByConvention(t *testing.T) {
 	}
 	screenshot(t, tab, "overlay-countdown-default")
 
+	// A week-long subathon timer shows days, not 168 hours (issue 10).
+	week := srv.widget("ana", `{"type":"countdown","config":{"title":"Subathon","duration":604800}}`)
+	run(t, tab, chromedp.Navigate(srv.overlayURL(week, "")))
+	waitFor(t, tab, "the week countdown", text(overlayTime), 5*time.Second, equals("7d 00:00:00"))
+
 	run(t, tab, chromedp.Navigate(srv.overlayURL(goal, "")))
 	waitFor(t, tab, "the goal", text(`[data-testid=goal-label]`), 5*time.Second, equals("0 / 10 subs"))
 	styled := `(() => { const r = getComputedStyle(document.querySelector(".sw-root"));
