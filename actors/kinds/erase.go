@@ -72,6 +72,9 @@ func (e erased[C, S]) Apply(config, state json.RawMessage, a Action, now time.Ti
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkPayloadText(a.Payload); err != nil {
+		return nil, nil, err
+	}
 	next, events, err := e.k.Apply(c, s, a, now)
 	if err != nil {
 		return nil, nil, err

@@ -2,9 +2,11 @@ package kinds
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // checkText refuses control characters (a NUL, an escape, a bidi override
@@ -52,4 +54,35 @@ func fieldName(path string) string {
 		return "config"
 	}
 	return path
+}
+
+// checkPayloadText is checkText for an action's payload: every kind's
+// payload strings reach a stream, so control characters are refused for all.
+func checkPayloadText(payload json.RawMessage) error {
+	if len(payload) == 0 {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(payload, &v) != nil {
+		return nil // the kind's strict decoding reports it
+	}
+	if err := walkText("payload", v); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return InvalidPayload("%s", e.Message)
+		}
+		return err
+	}
+	return nil
+}
+
+// textField checks one free-text payload field: at most max characters.
+func textField(name, value string, max int, required bool) error {
+	switch n := utf8.RuneCountInString(value); {
+	case required && strings.TrimSpace(value) == "":
+		return InvalidPayload("%s is required", name)
+	case n > max:
+		return InvalidPayload("%s must be at most %d characters", name, max)
+	}
+	return nil
 }
