@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -82,8 +83,11 @@ type App struct {
 	Issuer  *auth.LocalIssuer
 }
 
-// New opens the store, starts the cluster member and builds the API. It does
-// not listen yet; call Start.
+// New binds the API's address, then opens the store, starts the cluster
+// member and builds the API; call Start to serve. It binds first so that a
+// busy port fails before anything is written, and on any failure it removes
+// what it created in the data dir (fresh.go): a failed start leaves no new
+// signing key behind for `token` or `login-link` to sign with.
 func New(cfg Config, log *zap.Logger) (*App, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -97,16 +101,23 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err := CheckClusterStore(cfg); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("app: data dir: %w", err)
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return nil, err
 	}
-	a := &App{cfg: cfg, log: log}
+	before := snapshotDataDir(cfg.DataDir)
+	a := &App{cfg: cfg, log: log, ln: ln}
 	ok := false
 	defer func() {
 		if !ok {
 			a.close()
+			_ = ln.Close()
+			before.undo(log)
 		}
 	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("app: data dir: %w", err)
+	}
 	verifier, jwks, err := a.signIn()
 	if err != nil {
 		return nil, err
@@ -255,13 +266,21 @@ func (a *App) signIn() (*auth.Verifier, []byte, error) {
 	return v, jwks, nil
 }
 
-// Start listens on the configured address and serves in the background.
-func (a *App) Start() error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("app: listen %s: %w", a.cfg.Addr, err)
+// listen binds the API's address, naming the usual cause when it is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is in use (is streamwidgets already running there? stop it, or choose another --addr)", addr)
 	}
-	a.ln = ln
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// Start serves the API in the background on the address New bound.
+func (a *App) Start() error {
+	ln := a.ln
 	go func() {
 		if err := a.http.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 			a.log.Error("http server stopped", zap.Error(err))
@@ -287,6 +306,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http: %w", err))
 		}
 	}
+	_ = a.ln.Close() // bound by New even if Start never served it
 	done := make(chan struct{})
 	go func() { a.close(); close(done) }()
 	select {
