@@ -261,3 +261,38 @@ func TestOverlayDispatchesWidgetEvents(t *testing.T) {
 		t.Fatalf("the listener got WIDGET_VIEWERS as %q", got)
 	}
 }
+
+// TestOverlayReceivesServerEvents: a kind's event published by the grain
+// (now playing's track_started after a set_track) reaches the OBS page's
+// view.event once, with the widget whose state it belongs to.
+func TestOverlayReceivesServerEvents(t *testing.T) {
+	srv := startServer(t)
+	tab := obsTab(t, browser(t))
+	logger := strings.Replace(stubModule, `log.push(["event", name, data, w.version]);`,
+		`log.push(["event", name, data && data.title, w.state && w.state.track && w.state.track.title]);`, 1)
+	intercept(t, tab, func(string) (int, string) { return http.StatusOK, logger }, "*/assets/js/render/now_playing.js*")
+	np := srv.widget("ana", `{"type":"now_playing","config":{"title":"Now playing"}}`)
+
+	run(t, tab, chromedp.Navigate(srv.overlayURL(np, "")))
+	waitFor(t, tab, "the stub module", text(`.stub`), 5*time.Second, equals("Now playing"))
+	// The streamer's console (a user session) reports a track.
+	tok, _ := srv.app.Issuer.Mint("ana", time.Hour)
+	answer := get(t, tab, chromedp.Evaluate[string](fmt.Sprintf(`import("/assets/js/runtime.js").then((m) => new Promise((resolve) => {
+		const c = new m.Connection(%q);
+		c.addEventListener("status", async (ev) => {
+			if (ev.detail.status !== "open") return;
+			const r = await c.action(%q, "set_track", {title: "Blue Monday", artist: "New Order", source: "manual"});
+			resolve(String(r.success) + (r.error || ""));
+		});
+		c.start();
+	}))`, tok, np.ID), chromedp.EvalAwaitPromise))
+	if answer != "true" {
+		t.Fatalf("set_track answered %q", answer)
+	}
+	waitFor(t, tab, "track_started in view.event", `JSON.stringify(window.__log.filter((e) => e[0] === "event"))`, 5*time.Second,
+		equals(`[["event","track_started","Blue Monday","Blue Monday"]]`))
+	time.Sleep(500 * time.Millisecond) // and only once
+	if got := eval(t, tab, `window.__log.filter((e) => e[0] === "event").length`); got != "1" {
+		t.Fatalf("track_started reached the view %s times", got)
+	}
+}
