@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -28,7 +27,6 @@ import (
 type serveOpts struct {
 	logLevel        string
 	shutdownTimeout time.Duration
-	pprofAddr       string
 }
 
 // parseServe reads serve's flags, then STREAMWIDGETS_* variables for flags not
@@ -59,13 +57,14 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.Var(&publicURLs, "public-url", "URL browsers use to reach this service, e.g. https://widgets.example.com (repeat or comma-separate); "+
 		"when set, only pages from it and --allowed-origins may open WebSockets and the Host header is not trusted; when unset, only loopback pages of this host")
 	clusterFlags(fs, &cfg.Cluster)
-	capsFlags(fs, &cfg)
-	fs.StringVar(&opts.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this internal HOST:PORT, e.g. 127.0.0.1:6060; no sign-in, so never a public address (default: off)")
+	var errs []error
 	if err := parseWithEnv(fs, args); err != nil {
-		return cfg, opts, err
+		if ue := (usageError{}); !errors.As(err, &ue) || !ue.unknownOnly {
+			return cfg, opts, err
+		}
+		errs = append(errs, err) // the other checks still run: every mistake at once
 	}
 	cfg.DisableLocalIssuer = !*localIssuer
-	var errs []error
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
@@ -123,10 +122,6 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
 	}
 	errs = append(errs, checkCluster(cfg)...)
-	errs = append(errs, checkCaps(cfg)...)
-	if err := checkPprofAddr(opts.pprofAddr); err != nil {
-		errs = append(errs, err)
-	}
 	return cfg, opts, errors.Join(errs...)
 }
 
@@ -305,33 +300,6 @@ func loginLink(args []string, out io.Writer) error {
 	}
 	_, err = fmt.Fprintf(out, "%s/#signin=%s\n", strings.TrimSuffix(*base, "/"), ticket)
 	return err
-}
-
-// parseWithEnv parses args, then fills every flag not given on the command
-// line from STREAMWIDGETS_<NAME> (dashes become underscores).
-func parseWithEnv(fs *flag.FlagSet, args []string) error {
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage of %s (each flag also reads STREAMWIDGETS_<FLAG>):\n", fs.Name())
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "STREAMWIDGETS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok && !given[f.Name] {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
-			}
-		}
-	})
-	return errors.Join(errs...)
 }
 
 func newLogger(level string) (*zap.Logger, error) {
