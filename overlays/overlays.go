@@ -15,10 +15,11 @@ import (
 //go:embed static
 var files embed.FS
 
-// securityHeaders: scripts and sockets from this origin only, no referrer
+// securityHeaders: scripts and sockets from this origin only (images, such
+// as album art, from any web address: kinds accept only http(s) links), no referrer
 // (an overlay URL may carry ?token=), framing only by the console itself.
 func securityHeaders(c *fiber.Ctx) error {
-	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Next()
