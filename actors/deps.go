@@ -12,6 +12,7 @@ import (
 
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
 	"github.com/streamwidgets/streamwidgets/persistence"
+	"github.com/streamwidgets/streamwidgets/telemetry"
 )
 
 // Deps is what every widget grain on a node shares. It is installed as an
@@ -40,6 +41,9 @@ type Deps struct {
 	ActionBurst      int
 	// MaxSubscribers caps viewers of one widget; default 1000.
 	MaxSubscribers int
+	// Metrics counts activations, subscriptions, coalesced broadcasts and
+	// relay deliveries for /metrics; nil counts nothing.
+	Metrics *telemetry.Widgets
 
 	minBroadcastGap time.Duration
 }

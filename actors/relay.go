@@ -130,6 +130,7 @@ func (r *relay) deliver(ctx actor.Context, ev *widgetpb.WidgetEvent) {
 		return
 	}
 	d.Frame = frame
+	depsOf(ctx.ActorSystem()).metrics().Delivered(len(conns))
 	for _, pid := range conns {
 		ctx.Send(pid, d)
 	}

@@ -73,6 +73,7 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.actions = map[string]*rate.Limiter{}
 	g.broadcasts = rate.NewLimiter(rate.Limit(g.deps.MaxBroadcastRate), broadcastBurst)
 	g.log = g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
+	g.deps.Metrics.Activated()
 	g.lastUsed = time.Now()
 	jitter := time.Duration(rand.Int64N(int64(g.deps.IdleTimeout)/5 + 1))
 	g.idleFor = g.deps.IdleTimeout + jitter
@@ -85,6 +86,7 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 }
 
 func (g *widgetGrain) Terminate(cluster.GrainContext) {
+	g.deps.Metrics.Passivated(len(g.subs))
 	if g.stopIdle != nil {
 		g.stopIdle()
 	}

@@ -59,6 +59,7 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 			return nil, grainError(&Error{Code: CodeTooManySubscribers, Message: "this widget has too many viewers"})
 		}
 		ctx.Watch(pid)
+		g.deps.Metrics.Subscribed(1)
 		g.members[pid.GetAddress()]++
 	}
 	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
@@ -133,6 +134,7 @@ func (g *widgetGrain) publishState() {
 		return
 	}
 	if g.flushScheduled {
+		g.deps.Metrics.StateCoalesced(g.statePending) // a pending state is replaced unsent
 		g.statePending = true // the scheduled flush sends the newest state
 		return
 	}
@@ -200,6 +202,7 @@ func (g *widgetGrain) dropSubscriber(key string) {
 		return
 	}
 	delete(g.subs, key)
+	g.deps.Metrics.Subscribed(-1)
 	g.viewersChanged()
 	addr := s.pid.GetAddress()
 	if g.members[addr]--; g.members[addr] <= 0 {

@@ -26,6 +26,7 @@ func (s *Server) handle(c *fws.Conn) {
 	connID := uuid.NewString()
 	log := s.log.With(zap.String("conn_id", connID))
 	sock := newSocket(c, s.cfg.OutboxLimit, s.cfg.WriteTimeout, s.cfg.PingInterval, log)
+	sock.counts = &s.counts
 	if !s.track(sock) {
 		s.refuseUpgraded(c, protocol.CloseGoingAway, "shutting down")
 		return

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/telemetry"
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
 
@@ -72,10 +73,11 @@ type Server struct {
 	users  *counter
 	origin originPolicy
 
-	mu    sync.Mutex
-	open  map[*socket]struct{}
-	wg    sync.WaitGroup
-	stops chan struct{}
+	mu     sync.Mutex
+	open   map[*socket]struct{}
+	counts telemetry.Sockets // frames written, coalesced, slow consumers (stats.go)
+	wg     sync.WaitGroup
+	stops  chan struct{}
 }
 
 // New returns the endpoint. deps' user-cap hooks are set here.

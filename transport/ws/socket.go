@@ -10,6 +10,7 @@ import (
 	fws "github.com/gofiber/contrib/websocket"
 	"go.uber.org/zap"
 
+	"github.com/streamwidgets/streamwidgets/telemetry"
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
 
@@ -31,6 +32,7 @@ type socket struct {
 	pingEvery    time.Duration
 	log          *zap.Logger
 	now          func() time.Time
+	counts       *telemetry.Sockets // nil in tests
 
 	mu       sync.Mutex
 	queue    [][]byte       // nil entries were superseded by a newer frame
@@ -94,6 +96,7 @@ func (s *socket) enqueue(frame []byte, key string) bool {
 			// queue (since) is kept: coalescing must not hide a stuck reader.
 			s.queue[i] = nil
 			s.live--
+			s.counts.Coalesced()
 		}
 	}
 	if s.live >= s.limit {
@@ -116,6 +119,9 @@ func (s *socket) Close(code int, reason string) { s.requestClose(code, reason, t
 
 // Abort implements actors.Socket: close without flushing.
 func (s *socket) Abort(code int, reason string) {
+	if code == protocol.CloseSlowConsumer {
+		s.counts.SlowConsumerClosed() // the connection actor found the queue full
+	}
 	s.requestClose(code, reason, false)
 	// The writer may be blocked on a client that does not read: unblock it.
 	_ = s.conn.NetConn().SetWriteDeadline(time.Now())
@@ -211,6 +217,7 @@ func (s *socket) flush(frames [][]byte, since time.Time) bool {
 			s.writeFailed(err, "message")
 			return false
 		}
+		s.counts.Written()
 	}
 	return true
 }
@@ -232,6 +239,7 @@ func (s *socket) writeFailed(err error, what string) {
 }
 
 func (s *socket) slowConsumer(waited time.Duration) {
+	s.counts.SlowConsumerClosed()
 	s.log.Warn("slow consumer: frames unsent past the write timeout; closing",
 		zap.Duration("waited", waited), zap.Duration("write_timeout", s.writeTimeout), zap.Int("close_code", protocol.CloseSlowConsumer))
 }

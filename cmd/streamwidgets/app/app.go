@@ -25,6 +25,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/bolt"
 	"github.com/streamwidgets/streamwidgets/persistence/dynamo"
+	"github.com/streamwidgets/streamwidgets/telemetry"
 	"github.com/streamwidgets/streamwidgets/transport/auth"
 	"github.com/streamwidgets/streamwidgets/transport/httpapi"
 	"github.com/streamwidgets/streamwidgets/transport/ws"
@@ -134,6 +135,8 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	grainDeps := cfg.Widgets
 	grainDeps.Store, grainDeps.Kinds, grainDeps.Clock, grainDeps.IdleTimeout = a.store, registry, cfg.Clock, cfg.IdleTimeout
 	grainDeps.Logger = log
+	tel := telemetry.NewNode() // /metrics: grains, relay, sockets, store latency
+	grainDeps.Metrics, grainDeps.Store = &tel.Widgets, tel.Store(a.store)
 	a.member, err = member.Start(cfg.Cluster, nil, grains.Kinds(grainDeps), log)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -194,6 +197,9 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		},
 	}, log)
 	a.ws.Register(a.http)
+	if err := tel.Register(reg, a.ws.Gauges, a.ws.Counters()); err != nil {
+		return nil, fmt.Errorf("app: metrics: %w", err)
+	}
 	overlays.Register(a.http)
 	ok = true
 	return a, nil

@@ -71,6 +71,11 @@ type ServerFigures struct {
 	HeapPerGrain, RSSPerGrain float64
 	RSSEnd, HeapEnd           float64
 	GrainsActive              float64
+	// During the action phase: state broadcasts the grains' throttle
+	// coalesced, queued updates sockets coalesced, slow-consumer closes, the
+	// deepest outbound queue seen, and the mean store call.
+	GrainCoalesced, SocketCoalesced, SlowConsumerCloses, MaxQueue float64
+	StoreMean                                                     time.Duration
 }
 
 func (r *run) summarize(sum *Summary) {
@@ -140,6 +145,20 @@ func (r *run) summarize(sum *Summary) {
 			srv.RSSPerGrain = d / g
 		}
 	}
+	srv.GrainCoalesced, _ = delta(sum.actionStart, sum.end, mCoalescedG)
+	srv.SocketCoalesced, _ = delta(sum.actionStart, sum.end, mCoalescedWS)
+	srv.SlowConsumerCloses, _ = delta(sum.actionStart, sum.end, mSlowClosed)
+	if calls, ok := delta(sum.actionStart, sum.actionEnd, mStorePuts); ok && calls > 0 {
+		secs, _ := delta(sum.actionStart, sum.actionEnd, mStoreSum)
+		srv.StoreMean = time.Duration(secs / calls * float64(time.Second))
+	}
+	r.mu.Lock()
+	for _, s := range r.scrapes {
+		if v, ok := s.get(mQueueMax); ok {
+			srv.MaxQueue = max(srv.MaxQueue, v)
+		}
+	}
+	r.mu.Unlock()
 	srv.RSSEnd, _ = sum.end.get(mRSS)
 	srv.HeapEnd, _ = sum.end.get(mHeapLive)
 	srv.GrainsActive, _ = sum.afterConnect.get(mGrains)
@@ -180,6 +199,10 @@ func (s *Summary) WriteText(w io.Writer) {
 	sv := s.Server
 	if sv.CPUPercent > 0 {
 		row("server CPU", "%.0f%% of a core during actions; %.1f µs per delivery", sv.CPUPercent, float64(sv.CPUPerDelivery)/1e3)
+	}
+	if _, ok := s.end.get(mDeliveries); ok {
+		row("server queues", "coalesced by the grain throttle %.0f, by slow sockets %.0f; slow-consumer closes %.0f; deepest queue %.0f frames; store call mean %s",
+			sv.GrainCoalesced, sv.SocketCoalesced, sv.SlowConsumerCloses, sv.MaxQueue, ms(sv.StoreMean))
 	}
 	if sv.RSSPerSocket != 0 || sv.HeapPerSocket != 0 {
 		row("server memory per socket", "%.1f KiB RSS, %.1f KiB live heap, %.2f goroutines (idle, subscribed)", sv.RSSPerSocket/1024, sv.HeapPerSocket/1024, sv.GoroutinesPerSocket)
