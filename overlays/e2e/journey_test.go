@@ -50,6 +50,7 @@ func TestStreamerJourney(t *testing.T) {
 	}
 	run(t, consoleTab,
 		chromedp.SetValue(`[data-testid=kind-select]`, "countdown"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=kind-select]").dispatchEvent(new Event("change"))`),
 		chromedp.SendKeys(`[data-testid=field-name]`, "Starting soon"),
 		chromedp.SetValue(`[data-testid=field-title]`, "Starting soon"),
 		chromedp.SetValue(`[data-testid=field-text]`, "Grab a drink"),

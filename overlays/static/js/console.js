@@ -1,56 +1,52 @@
 // The manager console: sign in, list/create/edit/delete widgets, live
 // preview, OBS URL, token regeneration and actions. REST for records, the
-// WebSocket (user session) for live state and actions.
+// WebSocket (user session) for live state, viewer counts and actions. No
+// widget kind is named here: forms, buttons and previews come from GET /kinds
+// and each kind's render module.
 import { Connection } from "./runtime.js";
-import { remaining, format } from "./render/countdown.js";
 import { h, clear } from "./dom.js";
-import { configForm } from "./form.js";
+import { Api, loadSession, saveSession, redeem } from "./api.js";
+import { widgetForm } from "./form.js";
+import { showDetail } from "./detail.js";
 
-const SESSION_KEY = "streamwidgets.session";
+// The server allows 100 subscriptions per connection; the list's live
+// "in OBS" dots use one each, the rest is headroom.
+const MAX_WATCHED = 90;
 const $ = (id) => document.getElementById(id);
 
 let session = null;
+let api = null;
 let kinds = {};
 let widgets = [];
-let selected = null; // { record, live }
+let selectedId = null;
+let detail = null;
 let conn = null;
+const viewers = new Map(); // widgetId -> {obs, managers}
 
+// A sign-in link pasted into this tab changes only the fragment: no page
+// load, so redeem it by loading again.
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).has("signin")) location.reload();
+});
 main();
 
 async function main() {
   const ticket = new URLSearchParams(location.hash.slice(1)).get("signin");
   if (ticket) {
     history.replaceState(null, "", location.pathname); // the link works once: drop it from history
-    await redeem(ticket);
+    const r = await redeem(ticket);
+    if (r.error) $("signin-error").textContent = r.error;
+    else saveSession((session = r.session));
   }
   session = session || loadSession();
   if (!session) return showSignIn();
   await startApp();
 }
 
-function loadSession() {
-  try {
-    const s = JSON.parse(localStorage.getItem(SESSION_KEY));
-    if (s && s.token && Date.parse(s.expires_at) > Date.now() + 60000) return s;
-  } catch {}
-  localStorage.removeItem(SESSION_KEY);
-  return null;
-}
-
-async function redeem(ticket) {
-  const res = await fetch("/auth/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ticket }) });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    $("signin-error").textContent = (body.error && body.error.message) || "Sign-in failed.";
-    return;
-  }
-  session = body.data;
-  localStorage.setItem(SESSION_KEY, JSON.stringify(session));
-}
-
 function showSignIn(message) {
   $("app").hidden = true;
   $("signout").hidden = true;
+  $("conn").hidden = true;
   $("who").textContent = "";
   $("signin").hidden = false;
   if (message) $("signin-error").textContent = message;
@@ -59,267 +55,179 @@ function showSignIn(message) {
     const token = $("token-input").value.trim();
     $("token-input").value = "";
     session = { token, user_id: "", expires_at: new Date(Date.now() + 3600e3).toISOString() };
-    const probe = await api("GET", "/records/stream_widgets?perPage=1");
+    const probe = await new Api(token, () => {}).call("GET", "/records/stream_widgets?perPage=1");
     if (probe.ok) {
-      localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+      saveSession(session);
       startApp();
-    }
+    } else $("signin-error").textContent = probe.status === 401 ? "That token was refused." : probe.error;
   };
 }
 
 function signOut(message) {
-  localStorage.removeItem(SESSION_KEY);
+  saveSession(null);
   session = null;
   if (conn) conn.stop();
   conn = null;
+  if (detail) detail.destroy();
+  detail = null;
   showSignIn(message);
 }
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { Authorization: `Bearer ${session.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  }).catch(() => null);
-  if (!res) return { ok: false, error: "The server cannot be reached." };
-  const json = await res.json().catch(() => ({}));
-  if (res.status === 401) {
-    signOut("Your sign-in expired or is invalid. Sign in again.");
-    return { ok: false, error: "signed out" };
-  }
-  return { ok: res.ok, status: res.status, data: json.data, next: json.next_cursor, error: json.error && json.error.message };
-}
-
 async function startApp() {
+  api = new Api(session.token, () => signOut("Your sign-in expired or is invalid. Sign in again."));
   $("signin").hidden = true;
   $("app").hidden = false;
   $("signout").hidden = false;
   $("signout").onclick = () => signOut();
-  $("who").textContent = session.user_id ? `Signed in as ${session.user_id}` : "Signed in";
+  clear($("who")).append(h("span", { class: "who-label" }, session.user_id ? "Signed in as " : "Signed in"), session.user_id ? h("b", {}, session.user_id) : "");
   $("new").onclick = () => showCreate();
-  const k = await fetch("/kinds").then((r) => r.json());
-  kinds = Object.fromEntries(k.data.map((info) => [info.type, info]));
+  const k = await fetch("/kinds").then((r) => r.json()).catch(() => ({ data: [] }));
+  kinds = Object.fromEntries((k.data || []).map((info) => [info.type, info]));
   conn = new Connection(session.token);
-  conn.addEventListener("status", (ev) => {
-    const el = $("conn");
-    el.dataset.status = ev.detail.status;
-    el.textContent = { open: "live", connecting: "connecting…", reconnecting: "reconnecting…", revoked: "signed out" }[ev.detail.status] || ev.detail.status;
-    if (ev.detail.status === "revoked") signOut("Your sign-in expired. Sign in again.");
-  });
+  conn.addEventListener("status", (ev) => showStatus(ev.detail.status));
+  showStatus(conn.status);
   conn.start();
   await loadList();
   if (widgets.length) select(widgets[0].id);
   else showCreate();
-  requestAnimationFrame(tick);
+}
+
+function showStatus(status) {
+  const el = $("conn");
+  el.hidden = false;
+  el.dataset.status = status;
+  el.textContent = { open: "live", connecting: "connecting…", reconnecting: "reconnecting…", revoked: "signed out" }[status] || status;
+  if (status === "revoked") signOut("Your sign-in expired. Sign in again.");
 }
 
 async function loadList() {
-  const all = [];
-  let cursor = null;
-  do {
-    const r = await api("GET", `/records/stream_widgets?perPage=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    if (!r.ok) return;
-    all.push(...r.data);
-    cursor = r.next;
-  } while (cursor);
+  const all = await api.widgets();
+  if (!all) return;
   widgets = all;
+  watch();
   renderList();
+}
+
+// watch subscribes to the listed widgets (live state, viewer counts) and
+// drops subscriptions of widgets no longer listed.
+function watch() {
+  const want = new Set(widgets.slice(0, MAX_WATCHED).map((w) => w.id));
+  if (selectedId) want.add(selectedId);
+  for (const id of [...conn.subs.keys()]) if (!want.has(id)) conn.unsubscribe(id);
+  for (const id of want) if (!conn.subs.has(id)) conn.subscribe(id, (msg, live) => onMessage(id, msg, live));
+}
+
+function onMessage(id, msg, live) {
+  switch (msg.type) {
+    case "WIDGET_DELETED":
+      removed(id, "This widget was deleted.");
+      return;
+    case "WIDGET_VIEWERS":
+      viewers.set(id, { obs: msg.obs || 0, managers: msg.managers || 0 });
+      renderList();
+      if (id === selectedId && detail) detail.viewers(viewers.get(id));
+      return;
+    case "WIDGET_EVENT":
+      if (id === selectedId && detail) detail.event(msg);
+      return;
+  }
+  if (!live) return;
+  const i = widgets.findIndex((w) => w.id === id);
+  if (i >= 0 && (widgets[i].title !== live.title || widgets[i].active !== live.active)) {
+    widgets[i] = { ...widgets[i], title: live.title, active: live.active };
+    renderList();
+  }
+  if (id === selectedId && detail) detail.update(live);
 }
 
 function renderList() {
   const ul = clear($("widgets"));
   $("empty").hidden = widgets.length > 0;
   for (const w of widgets) {
-    const li = h("li", { "data-testid": "widget-item", "data-id": w.id, class: selected && selected.record.id === w.id ? "selected" : "" },
-      h("span", {}, w.title),
-      h("span", { class: "row" },
-        h("span", { class: "badge" }, (kinds[w.type] && kinds[w.type].name) || w.type),
-        w.active ? null : h("span", { class: "badge off" }, "off")));
-    li.onclick = () => select(w.id);
+    const v = viewers.get(w.id);
+    const inObs = v && v.obs > 0;
+    const li = h("li", { "data-testid": "widget-item", "data-id": w.id, class: selectedId === w.id ? "selected" : "" },
+      h("button", { type: "button", class: "item" },
+        h("span", { class: "item-title" }, w.title),
+        h("span", { class: "row" },
+          v ? h("span", { class: `obs-dot${inObs ? " on" : ""}`, "data-testid": "list-obs", "data-count": String(v.obs), title: inObs ? `In OBS: ${v.obs}` : "Not open in OBS" }, inObs ? `OBS ${v.obs}` : "OBS") : null,
+          h("span", { class: "badge" }, (kinds[w.type] && kinds[w.type].name) || w.type),
+          w.active ? null : h("span", { class: "badge off" }, "off"))));
+    li.firstChild.onclick = () => select(w.id, true);
     ul.append(li);
   }
 }
 
-// --- detail -----------------------------------------------------------------
-
-async function select(id) {
-  const r = await api("GET", `/records/stream_widgets/${encodeURIComponent(id)}`);
-  if (!r.ok) return;
-  if (selected && conn) conn.unsubscribe(selected.record.id);
-  selected = { record: r.data, live: r.data };
+function removed(id, message) {
+  widgets = widgets.filter((w) => w.id !== id);
+  viewers.delete(id);
+  if (conn) conn.unsubscribe(id);
+  if (id === selectedId) {
+    selectedId = null;
+    if (detail) detail.destroy();
+    detail = null;
+    clear($("detail")).append(h("p", { class: "muted" }, message));
+  }
   renderList();
-  renderDetail();
-  conn.subscribe(id, (msg, live) => {
-    if (!selected || selected.record.id !== id) return;
-    if (msg.type === "WIDGET_DELETED") {
-      widgets = widgets.filter((w) => w.id !== id);
-      selected = null;
+}
+
+async function select(id, clicked = false) {
+  const r = await api.call("GET", `/records/stream_widgets/${encodeURIComponent(id)}`);
+  if (!r.ok) return;
+  if (detail) detail.destroy();
+  selectedId = id;
+  const rec = r.data;
+  const kind = kinds[rec.type] || { type: rec.type, name: rec.type, actions: [], config_schema: { properties: {} } };
+  detail = showDetail($("detail"), rec, kind, {
+    api,
+    conn,
+    onChanged: (next) => {
+      const i = widgets.findIndex((w) => w.id === next.id);
+      if (i >= 0) widgets[i] = next;
       renderList();
-      clear($("detail")).append(h("p", { class: "muted" }, "This widget was deleted."));
-      return;
-    }
-    if (live) selected.live = { ...live, access_token: selected.record.access_token };
-    if (msg.type === "WIDGET_CONFIG_UPDATE") $("detail-title").textContent = live.title;
-  });
-}
-
-function obsURL(rec) {
-  return `${location.origin}/widgets/${encodeURIComponent(rec.id)}#token=${encodeURIComponent(rec.access_token)}`;
-}
-
-function renderDetail() {
-  const rec = selected.record;
-  const kind = kinds[rec.type] || { actions: [], config_schema: { properties: {} }, name: rec.type };
-  const detail = clear($("detail"));
-
-  const active = h("input", { type: "checkbox", "data-testid": "active-toggle" });
-  active.checked = rec.active;
-  active.onchange = async () => {
-    const r = await api("PUT", `/records/stream_widgets/${rec.id}`, { active: active.checked });
-    if (r.ok) {
-      selected.record = r.data;
-      await loadList();
-    } else active.checked = !active.checked;
-  };
-  const del = h("button", { class: "danger", "data-testid": "delete" }, "Delete");
-  del.onclick = async () => {
-    if (!confirm(`Delete "${rec.title}"? OBS sources showing it will say it was deleted.`)) return;
-    const r = await api("DELETE", `/records/stream_widgets/${rec.id}`);
-    if (r.ok) {
-      conn.unsubscribe(rec.id);
-      selected = null;
+    },
+    onDeleted: async (gone) => {
+      removed(gone, "");
       await loadList();
       if (widgets.length) select(widgets[0].id);
       else showCreate();
-    }
-  };
-  detail.append(h("div", { class: "card wide head" },
-    h("h2", { id: "detail-title", "data-testid": "detail-title" }, rec.title),
-    h("span", { class: "badge" }, kind.name),
-    h("span", { class: "spacer" }),
-    h("label", { class: "row" }, active, "Active"),
-    del));
-
-  // Controls: live state and the kind's actions.
-  const result = h("p", { class: "muted", "data-testid": "action-result", role: "status" });
-  const actions = h("div", { class: "actions" });
-  for (const a of kind.actions) {
-    const props = (a.payload_schema && a.payload_schema.properties) || {};
-    const name = Object.keys(props)[0];
-    const input = name ? h("input", { type: "number", step: props[name].type === "integer" ? "1" : "any", placeholder: name, "aria-label": props[name].title || name, "data-testid": `payload-${a.name}` }) : null;
-    const btn = h("button", { class: a.name === "reset" ? "secondary" : "", "data-testid": `action-${a.name}` }, a.label);
-    btn.onclick = async () => {
-      let payload;
-      if (name) {
-        if (input.value === "") {
-          result.className = "error";
-          result.textContent = `${a.label}: enter ${props[name].title || name} first.`;
-          return;
-        }
-        payload = { [name]: Number(input.value) };
-      }
-      btn.disabled = true;
-      const r = await conn.action(rec.id, a.name, payload);
-      btn.disabled = false;
-      result.className = r.success ? "ok" : "error";
-      result.textContent = r.success ? `✓ ${a.label}` : `${a.label} failed: ${r.error}`;
-    };
-    actions.append(input ? h("span", { class: "payload" }, input, btn) : btn);
-  }
-  detail.append(h("div", { class: "card" }, h("h3", {}, "Controls"),
-    h("div", { class: "big-time", id: "live", "data-testid": "live-state" }), actions, result));
-
-  // Preview: the real overlay, scaled down.
-  const frame = h("iframe", { src: obsURL(rec), title: "overlay preview", "data-testid": "preview" });
-  const box = h("div", { class: "preview" }, frame);
-  new ResizeObserver(() => (frame.style.transform = `scale(${box.clientWidth / 1920})`)).observe(box);
-  detail.append(h("div", { class: "card" }, h("h3", {}, "Live preview"), box));
-
-  // Add to OBS.
-  const url = h("input", { readonly: "", value: obsURL(rec), class: "obs-url", "data-testid": "obs-url", "aria-label": "OBS URL" });
-  const copied = h("span", { class: "ok", role: "status" });
-  const copy = h("button", { "data-testid": "copy-url" }, "Copy OBS URL");
-  copy.onclick = async () => {
-    try {
-      await navigator.clipboard.writeText(url.value);
-    } catch {
-      url.select();
-      document.execCommand("copy");
-    }
-    copied.textContent = "Copied";
-    setTimeout(() => (copied.textContent = ""), 2000);
-  };
-  const regen = h("button", { class: "secondary", "data-testid": "regenerate" }, "Regenerate token");
-  regen.onclick = async () => {
-    if (!confirm("Regenerate the token? Every OBS source using the current URL stops working at once; you must paste the new URL into OBS.")) return;
-    const r = await api("POST", `/records/stream_widgets/${rec.id}/regenerate_token`);
-    if (r.ok) {
-      selected.record = r.data;
-      url.value = obsURL(r.data);
-      frame.src = obsURL(r.data);
-    }
-  };
-  detail.append(h("div", { class: "card wide" }, h("h3", {}, "Add to OBS"),
-    h("div", { class: "row" }, url, copy, copied),
-    h("ul", { class: "settings" },
-      h("li", {}, "Source: ", h("b", {}, "Browser")), h("li", {}, "Width × Height: ", h("b", {}, "1920 × 1080")),
-      h("li", {}, "FPS: ", h("b", {}, "30")), h("li", {}, "Custom CSS: ", h("b", {}, "leave empty")),
-      h("li", {}, "Shutdown source when not visible: ", h("b", {}, "off")),
-      h("li", {}, "Refresh browser when scene becomes active: ", h("b", {}, "off"))),
-    h("p", { class: "row" }, regen, h("span", { class: "warn" }, "Regenerating replaces the token: old OBS URLs stop working immediately."))));
-
-  // Settings form, generated from the kind's config schema.
-  const form = configForm(kind, rec, async (body, error) => {
-    const r = await api("PUT", `/records/stream_widgets/${rec.id}`, body);
-    if (!r.ok) {
-      error.textContent = r.error;
-      return;
-    }
-    error.className = "ok";
-    error.textContent = "Saved";
-    selected.record = r.data;
-    $("detail-title").textContent = r.data.title;
-    await loadList();
+    },
   });
-  detail.append(h("div", { class: "card wide" }, h("h3", {}, "Settings"), form));
+  watch();
+  const live = conn.widget(id);
+  if (live) detail.update(live);
+  if (viewers.has(id)) detail.viewers(viewers.get(id));
+  renderList();
+  // On a phone the list sits above the widget: show what was picked.
+  if (clicked && matchMedia("(max-width: 900px)").matches) $("detail").scrollIntoView({ block: "start" });
 }
 
 function showCreate() {
-  if (selected && conn) conn.unsubscribe(selected.record.id);
-  selected = null;
+  if (detail) detail.destroy();
+  detail = null;
+  selectedId = null;
+  watch();
   renderList();
-  const detail = clear($("detail"));
-  const kindSelect = h("select", { "data-testid": "kind-select", "aria-label": "widget type" },
-    ...Object.values(kinds).map((k) => h("option", { value: k.type }, k.name)));
+  const container = clear($("detail"));
+  const list = Object.values(kinds);
+  const kindSelect = h("select", { id: "kind-select", "data-testid": "kind-select", "aria-label": "widget type" },
+    ...list.map((k) => h("option", { value: k.type }, k.name)));
   const holder = h("div");
   const draw = () => {
     const kind = kinds[kindSelect.value];
+    if (!kind) return;
     clear(holder).append(h("p", { class: "muted" }, kind.description),
-      configForm(kind, null, async (body, error) => {
-        const r = await api("POST", "/records/stream_widgets", { ...body, type: kind.type });
-        if (!r.ok) {
-          error.textContent = r.error;
-          return;
+      widgetForm(kind, null, async (body) => {
+        const r = await api.call("POST", "/records/stream_widgets", { ...body, type: kind.type });
+        if (r.ok) {
+          await loadList();
+          await select(r.data.id);
         }
-        await loadList();
-        await select(r.data.id);
+        return r;
       }));
   };
   kindSelect.onchange = draw;
-  detail.append(h("div", { class: "card wide" }, h("h2", {}, "New widget"),
-    h("div", { class: "field" }, h("label", {}, "Type"), kindSelect), holder));
+  container.append(h("div", { class: "card wide" }, h("h2", {}, "New widget"),
+    h("div", { class: "field" }, h("label", { for: "kind-select" }, "Type"), kindSelect), holder));
   draw();
-}
-
-// tick keeps the controls' live state display current every frame.
-function tick() {
-  const el = document.getElementById("live");
-  if (el && selected && selected.live && conn) {
-    const w = selected.live;
-    let text = "";
-    if (w.type === "countdown") text = format(remaining(w.state, conn.now())) + (w.state.enabled ? "" : w.state.finished ? " · finished" : " · paused");
-    else if (w.type === "goal") text = `${w.state.current} / ${w.config.target}${w.config.unit ? " " + w.config.unit : ""}`;
-    if (el.textContent !== text) el.textContent = text;
-  }
-  requestAnimationFrame(tick);
 }
