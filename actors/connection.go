@@ -44,6 +44,8 @@ var _ WidgetCalls = (*Client)(nil)
 type ConnDeps struct {
 	// Widgets reaches widget grains (a *Client).
 	Widgets WidgetCalls
+	// Rooms reaches watch-party room grains; default Widgets' (a *Client) Rooms().
+	Rooms RoomCalls
 	// VerifyUser checks a user JWT (the same verifier as REST).
 	VerifyUser func(ctx context.Context, token string) (userID string, expires time.Time, err error)
 	// WidgetForToken resolves a widget access token to its widget id.
@@ -103,6 +105,7 @@ type connection struct {
 	closing  bool
 	stopAuth scheduler.CancelFunc
 	stopExp  scheduler.CancelFunc
+	rooms    *roomConn // watch-party rooms (connection_rooms.go), made on first use
 }
 
 // NewConnectionProps returns the props of a connection actor writing to sock.
@@ -138,6 +141,8 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.onFrame(ctx, msg.Data)
 	case *Delivery:
 		c.onDelivery(ctx, msg)
+	case *RoomDelivery, roomRetry:
+		c.onRoomMessage(ctx, msg)
 	case callDone:
 		c.onCallDone(ctx, msg)
 	case authDeadline:
@@ -150,6 +155,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		ctx.Send(c.relay, relayEcho{to: ctx.Self(), msg: resubscribe{grain: msg.Who}})
 	case resubscribe:
 		c.onGrainGone(ctx, msg.grain)
+		c.onRoomGrainGone(ctx, msg.grain)
 	case retrySubscribe:
 		if _, held := c.subs[msg.widgetID]; held && !c.closing {
 			c.enqueue(ctx, op{kind: opResubscribe, m: protocol.ClientMessage{Type: protocol.TypeSubscribe, WidgetID: msg.widgetID}})
@@ -183,6 +189,10 @@ func (c *connection) onFrame(ctx actor.Context, data []byte) {
 		c.early = append(c.early, data)
 		return
 	}
+	if rm, isRoom, err := protocol.DecodeRoom(data); isRoom {
+		c.onRoomFrame(ctx, rm, err) // watch-party rooms: connection_rooms.go
+		return
+	}
 	m, err := protocol.Decode(data)
 	if err != nil {
 		var de *protocol.DecodeError
@@ -200,7 +210,9 @@ func (c *connection) onFrame(ctx actor.Context, data []byte) {
 	}
 	switch m.Type {
 	case protocol.TypeAuth:
-		c.onAuth(m)
+		if !c.roomAuth(m) { // a room's OBS token is handled there
+			c.onAuth(m)
+		}
 	case protocol.TypeSubscribe:
 		c.enqueue(ctx, op{kind: opSubscribe, m: m})
 	case protocol.TypeUnsubscribe:

@@ -7,6 +7,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
 
+	"github.com/streamwidgets/streamwidgets/cluster/roompb"
 	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
@@ -84,6 +85,8 @@ func (r *relay) Receive(ctx actor.Context) {
 		ctx.Send(msg.to, msg.msg)
 	case *widgetpb.WidgetEvent:
 		r.deliver(ctx, msg)
+	case *roompb.RoomEvent:
+		r.deliverRoom(ctx, msg) // watch-party rooms: relay_rooms.go
 	}
 }
 

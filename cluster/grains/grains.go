@@ -19,8 +19,9 @@ import (
 // actor system, then builds the kinds.
 func Kinds(widgets actors.Deps) member.KindsFunc {
 	return func(system *actor.ActorSystem) []*cluster.Kind {
-		actors.Install(system, widgets)
-		return []*cluster.Kind{actors.NewWidgetKind(system), actors.NewUserKind(system)}
+		d := actors.Install(system, widgets)
+		actors.InstallRooms(system, actors.RoomDepsFrom(*d)) // watch-party rooms share the widget store
+		return []*cluster.Kind{actors.NewWidgetKind(system), actors.NewUserKind(system), actors.NewRoomKind(system)}
 	}
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates cluster/widgetpb and cluster/userpb from the .proto files here. The generated files are
+# Regenerates cluster/widgetpb, cluster/userpb and cluster/roompb from the .proto files here. The generated files are
 # committed, so a fresh clone builds with `go build` alone; run this only after
 # editing the .proto. Needs protoc (Debian: protobuf-compiler) and the plugins
 # pinned below (protoc-gen-go must match the protobuf version of protoactor-go).
@@ -17,4 +17,4 @@ protoc -I cluster/proto -I "$ACTOR_ROOT" \
   --go_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
   --go-grain_out=. --go-grain_opt=module=github.com/streamwidgets/streamwidgets \
   --go-grain_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
-  cluster/proto/widget.proto cluster/proto/user.proto
+  cluster/proto/widget.proto cluster/proto/user.proto cluster/proto/room.proto
