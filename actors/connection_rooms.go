@@ -35,13 +35,13 @@ var _ RoomCalls = (*RoomClient)(nil)
 // roomConn is a connection's room state.
 type roomConn struct {
 	calls   RoomCalls
-	caller  *roompb.Caller            // nil: this session cannot open rooms (a widget token)
-	obsRoom string                    // the one room of a room OBS token session
-	subs    map[string]*actor.PID     // room id -> grain (watched; nil while re-subscribing)
-	seqs    map[string]int64          // room id -> seq of the last event sent
-	retries map[string]int            // room id -> failed re-subscriptions in a row
-	joining map[string]*roomJoining   // room id -> its subscribe call in flight
-	queues  map[string][]roomOp       // room id -> ops behind the call in flight (present: one is in flight)
+	caller  *roompb.Caller          // nil: this session cannot open rooms (a widget token)
+	obsRoom string                  // the one room of a room OBS token session
+	subs    map[string]*actor.PID   // room id -> grain (watched; nil while re-subscribing)
+	seqs    map[string]int64        // room id -> seq of the last event sent
+	retries map[string]int          // room id -> failed re-subscriptions in a row
+	joining map[string]*roomJoining // room id -> its subscribe call in flight
+	queues  map[string][]roomOp     // room id -> ops behind the call in flight (present: one is in flight)
 }
 
 type roomJoining struct {

@@ -29,7 +29,9 @@ func (c *Client) Rooms() *RoomClient {
 }
 
 // RoomUserCaller is a signed-in user.
-func RoomUserCaller(userID string) *roompb.Caller { return &roompb.Caller{UserId: strings.Clone(userID)} }
+func RoomUserCaller(userID string) *roompb.Caller {
+	return &roompb.Caller{UserId: strings.Clone(userID)}
+}
 
 // RoomTokenCaller is the holder of a room's OBS token (read-only).
 func RoomTokenCaller(token string) *roompb.Caller {

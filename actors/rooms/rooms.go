@@ -46,11 +46,11 @@ const (
 // clients unchanged.
 const (
 	CodeNotFound       = "not_found"
-	CodeForbidden      = "forbidden"       // a member whose role may not do this
-	CodeNotMember      = "not_member"      // join the room first
-	CodeInvalidField   = "invalid_field"   // a field of the request is unusable
-	CodeRoomEnded      = "room_ended"      // the room is over (kept for history)
-	CodeRoomFull       = "room_full"       // MaxRoomMembers reached
+	CodeForbidden      = "forbidden"     // a member whose role may not do this
+	CodeNotMember      = "not_member"    // join the room first
+	CodeInvalidField   = "invalid_field" // a field of the request is unusable
+	CodeRoomEnded      = "room_ended"    // the room is over (kept for history)
+	CodeRoomFull       = "room_full"     // MaxRoomMembers reached
 	CodePasswordNeeded = "password_required"
 	CodeWrongPassword  = "wrong_password"
 )
