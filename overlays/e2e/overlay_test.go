@@ -296,3 +296,32 @@ func TestOverlayReceivesServerEvents(t *testing.T) {
 		t.Fatalf("track_started reached the view %s times", got)
 	}
 }
+
+// TestOverlayDeletedWidgetAfterReload (issue 10): a link whose widget was
+// deleted says so in debug after a reload too (not "token regenerated"),
+// and shows nothing on stream.
+func TestOverlayDeletedWidgetAfterReload(t *testing.T) {
+	srv := startServer(t)
+	parent := browser(t)
+	obs, dbg := obsTab(t, parent), obsTab(t, parent)
+	goal := srv.widget("ana", `{"type":"goal","config":{"title":"Subs","target":10}}`)
+	run(t, obs, chromedp.Navigate(srv.overlayURL(goal, "")))
+	run(t, dbg, chromedp.Navigate(srv.overlayURL(goal, "debug=1")))
+	waitFor(t, dbg, "the goal", text(`[data-testid=goal-label]`), 5*time.Second, equals("0 / 10"))
+	if code, out := srv.rest("ana", "DELETE", "/records/stream_widgets/"+goal.ID, ""); code/100 != 2 {
+		t.Fatalf("delete: %d %s", code, out)
+	}
+	waitFor(t, dbg, "the deleted notice", visibleText, 5*time.Second, func(v string) bool { return strings.Contains(v, "This widget was deleted") })
+
+	run(t, dbg, chromedp.Reload())
+	waitFor(t, dbg, "the deleted notice after a reload", `document.querySelector("[data-testid=notice]").dataset.kind`, 5*time.Second, equals("deleted"))
+	if got := eval(t, dbg, visibleText); !strings.Contains(got, "This widget was deleted") || strings.Contains(got, "Connecting") {
+		t.Fatalf("after a reload the debug view shows %q", got)
+	}
+	screenshot(t, dbg, "overlay-debug-deleted")
+	run(t, obs, chromedp.Reload())
+	waitFor(t, obs, "the refused link", `document.body.dataset.status`, 5*time.Second, equals("revoked"))
+	if got := eval(t, obs, visibleText); got != "" {
+		t.Fatalf("a deleted widget's link shows %q on stream", got)
+	}
+}
