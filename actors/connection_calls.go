@@ -208,6 +208,13 @@ func (c *connection) widgetAuthed(m protocol.ClientMessage, widgetID string, err
 	if c.closing {
 		return
 	}
+	if errors.Is(err, persistence.ErrWidgetDeleted) {
+		// Only the real token of a deleted widget gets here (a tombstone
+		// keyed by its hash): a guessed one is auth_failed as before.
+		c.log.Info("auth refused: the widget was deleted", zap.String("mode", "widget"))
+		c.closeWith(protocol.ClosePolicyViolation, protocol.CodeWidgetDeleted, "this widget was deleted")
+		return
+	}
 	if err != nil {
 		c.log.Info("auth refused", zap.String("mode", "widget"), zap.Error(err))
 		c.closeWith(protocol.ClosePolicyViolation, protocol.CodeAuthFailed, "the widget token is unknown or was regenerated")

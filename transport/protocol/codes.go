@@ -13,6 +13,7 @@ const (
 	CodeRateLimited        = "rate_limited" // too many messages: slow down
 	CodeTooManySubs        = "too_many_subscriptions"
 	CodeTokenRevoked       = "token_revoked"        // the widget's token was regenerated
+	CodeWidgetDeleted      = "widget_deleted"       // AUTH with the token of a widget deleted in the last 30 days
 	CodeSlowConsumer       = "slow_consumer"        // the client did not read fast enough
 	CodeTooManyConnections = "too_many_connections" // per user or per address
 	CodeUnavailable        = "unavailable"          // try again shortly
