@@ -45,6 +45,7 @@ type Cluster struct {
 	deps    actors.Deps
 	log     *zap.Logger
 	timeout time.Duration
+	grains  []grains.Option
 
 	mu      sync.Mutex
 	nodes   []*Node
@@ -61,6 +62,12 @@ func WithStore(st persistence.Store) Option { return func(c *Cluster) { c.store 
 // WithDeps sets the widget grains' dependencies (its Store and Logger are
 // replaced by the cluster's).
 func WithDeps(d actors.Deps) Option { return func(c *Cluster) { c.deps = d } }
+
+// WithGrainOptions passes opts to every member's grains.Kinds (e.g.
+// grains.WithIntegrations).
+func WithGrainOptions(opts ...grains.Option) Option {
+	return func(c *Cluster) { c.grains = append(c.grains, opts...) }
+}
 
 // WithLogger logs every member to log (named by member). Default: none.
 func WithLogger(log *zap.Logger) Option { return func(c *Cluster) { c.log = log } }
@@ -140,7 +147,7 @@ func (c *Cluster) start(name string) (*Node, error) {
 	deps := c.deps
 	deps.Store, deps.Logger = c.store, log
 	cfg := member.Config{Name: c.name, Bind: "127.0.0.1:0", RequestTimeout: c.timeout}
-	m, err := member.Start(cfg, test.NewTestProvider(c.agent), grains.Kinds(deps), log)
+	m, err := member.Start(cfg, test.NewTestProvider(c.agent), grains.Kinds(deps, c.grains...), log)
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}

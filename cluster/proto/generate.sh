@@ -17,4 +17,4 @@ protoc -I cluster/proto -I "$ACTOR_ROOT" \
   --go_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
   --go-grain_out=. --go-grain_opt=module=github.com/streamwidgets/streamwidgets \
   --go-grain_opt=Mactor/actor.proto=github.com/asynkron/protoactor-go/actor \
-  cluster/proto/widget.proto cluster/proto/user.proto cluster/proto/room.proto
+  cluster/proto/widget.proto cluster/proto/user.proto cluster/proto/integration.proto cluster/proto/room.proto
