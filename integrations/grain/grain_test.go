@@ -107,7 +107,7 @@ func newWorld(t *testing.T, members int, panicK string) *world {
 	log := integrationstest.Logger(t)
 	deps := grain.Deps{
 		Config: grain.Config{
-			Twitch: twitch.Config{ClientID: "cid", ClientSecret: "csecret", AuthURL: fake.AuthURL(), APIURL: fake.APIURL(), EventSubURL: fake.EventSubURL()},
+			Twitch:          twitch.Config{ClientID: "cid", ClientSecret: "csecret", AuthURL: fake.AuthURL(), APIURL: fake.APIURL(), EventSubURL: fake.EventSubURL()},
 			TwitchIntervals: twitch.Intervals{Followers: 100 * time.Millisecond, Stream: 100 * time.Millisecond, Schedule: 100 * time.Millisecond},
 			Policy:          supervise.Policy{InitialBackoff: 20 * time.Millisecond, MaxRestarts: 3},
 		},
