@@ -109,6 +109,8 @@ func TestConsoleFormsFromSchemas(t *testing.T) {
 	set(t, tab, "field-ratio", "0.5")
 	click(t, tab, "field-loud")
 	set(t, tab, "field-blocked", "nightbot\n\n streamelements ")
+	click(t, tab, "field-types.tip")
+	click(t, tab, "field-types.raid")
 	// The list: add two (the maximum is 3), drop the first, move one up.
 	click(t, tab, "add-field-rules")
 	set(t, tab, "field-rules.1.label", "Raids")
@@ -137,7 +139,7 @@ func TestConsoleFormsFromSchemas(t *testing.T) {
 	want := sinkConfig{Title: "Kitchen", Message: "line one\nline two", Color: "#112233", Link: "https://example.com/x", Starts: startsUTC,
 		Mode: "loud_and_clear", Count: 3, Ratio: 0.5, Hold: 3723, Loud: true,
 		Rules:   []sinkRule{{Label: "Subs", Event: "gift_sub", Hold: 7}, {Label: "Raids", Event: "raid", Min: 10, Hold: 90}},
-		Blocked: []string{"nightbot", "streamelements"}, FontSize: 32, TextColor: "#ffffff"}
+		Blocked: []string{"nightbot", "streamelements"}, Types: []string{"raid", "tip"}, FontSize: 32, TextColor: "#ffffff"}
 	if rec.Title != "Kitchen" || !reflect.DeepEqual(rec.Config, want) {
 		t.Fatalf("stored %q %+v\n want %+v", rec.Title, rec.Config, want)
 	}

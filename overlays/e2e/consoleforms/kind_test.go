@@ -36,6 +36,7 @@ type sinkConfig struct {
 	Loud      bool       `json:"loud"`
 	Rules     []sinkRule `json:"rules"`
 	Blocked   []string   `json:"blocked"`
+	Types     []string   `json:"types"`
 	FontSize  int        `json:"font_size"`
 	TextColor string     `json:"text_color"`
 }
@@ -68,7 +69,7 @@ func (sink) Info() kinds.Info {
 	return kinds.Info{
 		Type: "sink", Name: "Kitchen sink", Description: "Every form control.",
 		ConfigSchema: obj([]string{"count"},
-			[]string{"title", "message", "color", "link", "starts", "mode", "count", "ratio", "hold", "loud", "rules", "blocked", "font_size", "text_color"},
+			[]string{"title", "message", "color", "link", "starts", "mode", "count", "ratio", "hold", "loud", "rules", "blocked", "types", "font_size", "text_color"},
 			map[string]any{
 				"title":      map[string]any{"type": "string", "title": "Title (shown on stream)", "maxLength": 200},
 				"message":    map[string]any{"type": "string", "title": "Message", "format": "textarea", "maxLength": 500, "description": "Two lines are fine."},
@@ -82,6 +83,7 @@ func (sink) Info() kinds.Info {
 				"loud":       map[string]any{"type": "boolean", "title": "Loud"},
 				"rules":      map[string]any{"type": "array", "title": "Rules", "items": rule, "maxItems": 3},
 				"blocked":    map[string]any{"type": "array", "title": "Blocked names", "items": map[string]any{"type": "string", "maxLength": 25}, "maxItems": 3},
+				"types":      map[string]any{"type": "array", "title": "Types", "items": map[string]any{"type": "string", "enum": []string{"follow", "raid", "tip"}}, "maxItems": 3},
 				"font_size":  appearance(map[string]any{"type": "integer", "title": "Font size (px)", "minimum": 8, "maximum": 200}),
 				"text_color": appearance(map[string]any{"type": "string", "title": "Text colour", "format": "color"}),
 			}),

@@ -16,6 +16,7 @@ let uid = 0;
 export function control(key, p, value, opts, required) {
   if (p.type === "object" && p.properties) return objectControl(p, value, opts, { key, nested: true, required });
   if (p.type === "array" && p.items && p.items.type === "object" && p.items.properties) return listControl(key, p, value, opts);
+  if (p.type === "array" && p.items && Array.isArray(p.items.enum)) return choicesControl(key, p, value, opts);
   if (p.type === "array" && p.items && ["string", "integer", "number"].includes(p.items.type)) return linesControl(key, p, value, opts, required);
   if (["string", "integer", "number", "boolean"].includes(p.type)) return leafControl(key, p, value, opts, required);
   return jsonControl(key, p, value, opts, required);
@@ -90,6 +91,7 @@ function listControl(key, p, value, opts) {
     entries.forEach((e, i) => {
       e.no.textContent = `${capitalise(noun)} ${i + 1}`;
       e.c.setPath(`${path}.${i}`);
+      e.remove.disabled = entries.length <= (p.minItems || 0);
       e.up.disabled = i === 0;
       e.down.disabled = i === entries.length - 1;
       e.remove.dataset.testid = `remove-${opts.testPrefix}${path}.${i}`;
@@ -255,7 +257,7 @@ function linesControl(key, p, value, opts, required) {
   const max = p.maxItems ?? Infinity;
   const input = h("textarea", { id, rows: 3, value: Array.isArray(value) ? value.join("\n") : "" });
   const err = h("p", { class: "field-error", role: "alert", hidden: true });
-  const note = `One per line${Number.isFinite(max) ? `, at most ${max}` : ""}.`;
+  const note = `One per line${p.minItems ? `, at least ${p.minItems}` : ""}${Number.isFinite(max) ? `, at most ${max}` : ""}.`;
   const el = h("div", { class: "field" }, h("label", { for: id }, label(key, p, required)), input, h("small", { class: "hint" }, note), help(p), err);
   const c = {
     el,
@@ -263,6 +265,7 @@ function linesControl(key, p, value, opts, required) {
       let items = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
       if (p.items.type !== "string") items = items.map(Number);
       if (items.length > max) errors.push({ control: c, message: `${titleOf(key, p)}: at most ${max} lines (you have ${items.length}).` });
+      else if (p.minItems && items.length < p.minItems) errors.push({ control: c, message: `${titleOf(key, p)}: at least ${p.minItems} lines.` });
       else if (items.some((n) => typeof n === "number" && !Number.isFinite(n))) errors.push({ control: c, message: `${titleOf(key, p)}: one number per line.` });
       return items;
     },
@@ -272,6 +275,38 @@ function linesControl(key, p, value, opts, required) {
     focus: () => input.focus(),
   };
   input.addEventListener("input", () => c.setError(""));
+  c.setPath(key);
+  return c;
+}
+
+// choicesControl is a set picked from a list (an array of enum values): one
+// checkbox per value, sent in the list's order.
+function choicesControl(key, p, value, opts) {
+  const chosen = new Set(Array.isArray(value) ? value : []);
+  const boxes = p.items.enum.map((v) => {
+    const box = h("input", { type: "checkbox", value: v });
+    box.checked = chosen.has(v);
+    return box;
+  });
+  const err = h("p", { class: "field-error", role: "alert", hidden: true });
+  const el = h("fieldset", { class: "group choices" }, h("legend", {}, label(key, p)), help(p),
+    h("div", { class: "choice-list" }, ...boxes.map((b) => h("label", { class: "row choice" }, b, humanise(b.value)))), err);
+  const c = {
+    el,
+    read(errors) {
+      const out = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (p.minItems && out.length < p.minItems) errors.push({ control: c, message: `${titleOf(key, p)}: pick at least ${p.minItems}.` });
+      if (p.maxItems && out.length > p.maxItems) errors.push({ control: c, message: `${titleOf(key, p)}: pick at most ${p.maxItems}.` });
+      return out;
+    },
+    find: (parts) => (parts.length ? null : c),
+    setPath(path) {
+      for (const b of boxes) b.dataset.testid = `${opts.testPrefix}${path}.${b.value}`;
+    },
+    setError: (msg) => showError(el, err, msg),
+    focus: () => boxes[0] && boxes[0].focus(),
+  };
+  for (const b of boxes) b.addEventListener("change", () => c.setError(""));
   c.setPath(key);
   return c;
 }
