@@ -148,6 +148,7 @@ func New(cfg Config, d Deps) (*fiber.App, error) {
 	registerSignIn(app, d.SignIn)
 	h := &handlers{d: d, cfg: cfg, cursors: cursorSigner{key: d.CursorKey}, limits: limits}
 	h.register(app, cfg)
+	h.registerRooms(app) // watch-party rooms: rooms.go
 	return app, nil
 }
 

@@ -44,7 +44,7 @@ func useTestStore(t *testing.T, cfg *app.Config) {
 	sum := sha256.Sum256([]byte(cfg.DataDir))
 	suffix := hex.EncodeToString(sum[:6])
 	cfg.Store = "dynamodb"
-	cfg.Dynamo = dynamo.Config{Endpoint: dynamoServer.Endpoint, WidgetsTable: "w_" + suffix, CredentialsTable: "c_" + suffix}
+	cfg.Dynamo = dynamo.Config{Endpoint: dynamoServer.Endpoint, WidgetsTable: "w_" + suffix, CredentialsTable: "c_" + suffix, RoomsTable: "r_" + suffix}
 	if cfg.SealKeys == "" { // one key per data dir, like the tables: a restarted node reads its tokens
 		cfg.SealKeys = persistence.Secret("t1:" + base64.StdEncoding.EncodeToString(sum[:]))
 	}
