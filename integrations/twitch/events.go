@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/streamwidgets/streamwidgets/integrations"
 )
@@ -59,7 +60,7 @@ func Map(subType, msgID string, at time.Time, event json.RawMessage) ([]integrat
 		name := e.name()
 		p := map[string]any{"id": msgID, "type": "resub", "name": name, "tier": tier(e.Tier), "months": e.CumulativeMonths}
 		if e.Message != nil && e.Message.Text != "" {
-			p["message"] = e.Message.Text
+			p["message"] = clip(e.Message.Text, 500)
 		}
 		add("alerts", "enqueue", p)
 		add("event_list", "record", map[string]any{"id": msgID, "type": "resub", "name": name, "amount": e.CumulativeMonths})
@@ -71,7 +72,7 @@ func Map(subType, msgID string, at time.Time, event json.RawMessage) ([]integrat
 		name := e.name()
 		p := map[string]any{"id": msgID, "type": "cheer", "name": name, "amount": e.Bits}
 		if msg := e.text(); msg != "" {
-			p["message"] = msg
+			p["message"] = clip(msg, 500)
 		}
 		add("alerts", "enqueue", p)
 		add("recent_follower", "record", map[string]any{"event_type": "cheer", "name": name, "amount": e.Bits})
@@ -86,6 +87,7 @@ func Map(subType, msgID string, at time.Time, event json.RawMessage) ([]integrat
 		if e.UserInput != "" {
 			msg += ": " + e.UserInput
 		}
+		msg = clip(msg, 500) // the alerts and event list limits
 		p["message"] = msg
 		add("alerts", "enqueue", p)
 		add("event_list", "record", map[string]any{"id": msgID, "type": "redemption", "name": e.name(), "message": msg})
@@ -115,7 +117,7 @@ func Map(subType, msgID string, at time.Time, event json.RawMessage) ([]integrat
 			badges = append(badges, b.SetID)
 		}
 		p := map[string]any{"id": e.MessageID, "user_id": e.ChatterID, "name": e.ChatterName, "badges": badges,
-			"text": e.text(), "ts": at.UTC().Format(time.RFC3339Nano)}
+			"text": clip(e.text(), 500), "ts": at.UTC().Format(time.RFC3339Nano)}
 		if e.Color != "" {
 			p["color"] = e.Color
 		}
@@ -217,4 +219,13 @@ func tier(t string) int {
 		return 1
 	}
 	return n / 1000
+}
+
+// clip cuts s to n characters (the widgets' limits: a longer text would be
+// refused whole).
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
