@@ -105,3 +105,66 @@ type contextTab struct {
 	name string
 	ctx  context.Context
 }
+
+// TestAlertsOverlayResumesAcrossReconnectsAndReloads: a dropped connection
+// leaves the alert on screen and it is acknowledged once back; a page loaded
+// mid-alert (OBS refreshed the source) shows the rest of it, not all of it
+// again; a page loaded after the alert's time ran out skips it and ends it
+// at once instead of letting the queue wait for the fallback.
+func TestAlertsOverlayResumesAcrossReconnectsAndReloads(t *testing.T) {
+	srv := startServer(t)
+	obs := alertsTab(t, alertsBrowser(t))
+	w := srv.widget("ana", `{"type":"alerts","config":{"duration":4,"gap":0.3,"max_hold":10}}`)
+	open := func() {
+		t.Helper()
+		run(t, obs, chromedp.Navigate("about:blank"), chromedp.Navigate(srv.overlayURL(w, ""))) // a new document
+		waitFor(t, obs, "the overlay", `document.body.dataset.widget`, 5*time.Second, equals("ready"))
+	}
+	appears := func(id string) time.Time {
+		t.Helper()
+		waitFor(t, obs, id+" on screen", `document.querySelector("`+alertCard+`")?.dataset.id`, 5*time.Second, equals(id))
+		return time.Now()
+	}
+	ended := func(id string, within time.Duration) {
+		t.Helper()
+		waitUntil(t, id+" acknowledged", within, func() bool { return strings.Contains(srv.alertsState("ana", w).outcomes(), id+":ended") })
+	}
+	open()
+
+	// The connection drops mid-alert: the card stays, shown once, ended once back.
+	srv.act("ana", w, "enqueue", `{"id":"a1","type":"follow","name":"Ann"}`)
+	appears("a1")
+	time.Sleep(time.Second)
+	eval(t, obs, `window.__sockets.filter((s) => s.readyState === 1).pop().close()`)
+	waitFor(t, obs, "the page back", `document.body.dataset.status`, 10*time.Second, equals("open"))
+	ended("a1", 6*time.Second)
+	if got := eval(t, obs, alertLogJSON); got != `[["a1","shown",true]]` {
+		t.Fatalf("display log %s", got)
+	}
+
+	// OBS reloads the page 1.5 s into a 4 s alert: the rest is shown, not all of it.
+	srv.act("ana", w, "enqueue", `{"id":"a2","type":"follow","name":"Bob"}`)
+	appears("a2")
+	time.Sleep(1500 * time.Millisecond)
+	reloaded := time.Now()
+	open()
+	waitFor(t, obs, "the rest of a2", alertLogJSON, 3*time.Second, equals(`[["a2","resumed",false]]`))
+	waitFor(t, obs, "a2 over", alertLogJSON, 4*time.Second, equals(`[["a2","resumed",true]]`))
+	if d := time.Since(reloaded); d > 3500*time.Millisecond {
+		t.Fatalf("the resumed alert stayed %v after the reload, want the 2.5 s left", d)
+	}
+	ended("a2", 2*time.Second)
+
+	// The page goes away just before a3's end and comes back after it: a3 is
+	// over, so the page skips it and ends it (the fallback would wait 3 s more).
+	srv.act("ana", w, "enqueue", `{"id":"a3","type":"follow","name":"Cy"}`)
+	time.Sleep(time.Until(appears("a3").Add(3800 * time.Millisecond)))
+	run(t, obs, chromedp.Navigate("about:blank"))
+	time.Sleep(300 * time.Millisecond)
+	open()
+	waitFor(t, obs, "a3 skipped", alertLogJSON, 2*time.Second, equals(`[["a3","skipped",true]]`))
+	ended("a3", 1500*time.Millisecond)
+	if n := eval(t, obs, `document.querySelectorAll("`+alertCard+`").length`); n != "0" {
+		t.Fatalf("a finished alert is drawn again (%s cards)", n)
+	}
+}
