@@ -47,6 +47,9 @@ func widgetError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &ke):
 		return writeError(c, fiber.StatusUnprocessableEntity, ke.Code, ke.Message)
 	case errors.As(err, &we):
+		if we.Code == actors.CodeRateLimited {
+			c.Set(fiber.HeaderRetryAfter, "1") // the widget's budget refills continuously
+		}
 		return writeError(c, statusOf(we.Code), we.Code, we.Message)
 	default:
 		return err // logged and answered 500 by the error handler
@@ -67,6 +70,8 @@ func statusOf(code string) int {
 		return fiber.StatusServiceUnavailable
 	case actors.CodeTooLarge:
 		return fiber.StatusRequestEntityTooLarge
+	case actors.CodeRateLimited: // a widget's own action budget
+		return fiber.StatusTooManyRequests
 	case kinds.CodeInvalidConfig, kinds.CodeUnknownType, kinds.CodeInvalidPayload, kinds.CodeUnknownAction, kinds.CodeRejected:
 		return fiber.StatusUnprocessableEntity
 	default:

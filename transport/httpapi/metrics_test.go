@@ -20,6 +20,7 @@ type labelCase struct {
 // answers 404 without a grain.
 func labelCases() []labelCase {
 	const rec = recordsPath
+	const wp = "/watch-party"
 	return []labelCase{
 		{"GET", rec, "", true, rec + "/"},
 		{"GET", rec + "?perPage=2&filter=" + `%7B%22active%22%3Atrue%7D`, "", true, rec + "/"},
@@ -30,6 +31,7 @@ func labelCases() []labelCase {
 		{"PUT", rec + "/" + badID, `{"title":"t"}`, true, rec + "/:id"},
 		{"DELETE", rec + "/" + badID, "", true, rec + "/:id"},
 		{"POST", rec + "/" + badID + "/regenerate_token", "", true, rec + "/:id/regenerate_token"},
+		{"POST", rec + "/" + badID + "/actions/start", "", true, rec + "/:id/actions/:action"},
 		{"HEAD", rec + "/" + badID, "", true, rec + "/:id"},
 		{"GET", rec + "/" + badID, "", false, rec}, // refused by authenticate, the group's middleware
 		{"GET", "/kinds", "", false, "/kinds"},
@@ -41,6 +43,18 @@ func labelCases() []labelCase {
 		{"POST", "/auth/session", `{"ticket":"nope"}`, false, "/auth/session"},
 		{"GET", "/no/such/route", "", false, "/"},
 		{"PATCH", rec + "/" + badID, `{}`, true, rec},
+		// Watch-party rooms (rooms.go): bad ids and bodies never reach a grain.
+		{"GET", wp + "/rooms", "", true, wp + "/rooms"},
+		{"POST", wp + "/rooms", `{"title":`, true, wp + "/rooms"},
+		{"GET", wp + "/rooms/" + badID, "", true, wp + "/rooms/:id"},
+		{"POST", wp + "/rooms/" + badID + "/join", "", true, wp + "/rooms/:id/join"},
+		{"POST", wp + "/rooms/" + badID + "/leave", "", true, wp + "/rooms/:id/leave"},
+		{"POST", wp + "/rooms/" + badID + "/end", "", true, wp + "/rooms/:id/end"},
+		{"POST", wp + "/rooms/" + badID + "/invite", `{"user_ids":["bob"]}`, true, wp + "/rooms/:id/invite"},
+		{"PUT", wp + "/rooms/" + badID + "/members/bob", `{"role":"viewer"}`, true, wp + "/rooms/:id/members/:userId"},
+		{"POST", wp + "/rooms/" + badID + "/obs_token", "", true, wp + "/rooms/:id/obs_token"},
+		{"GET", wp + "/invites", "", true, wp + "/invites"},
+		{"POST", wp + "/invites/" + badID + "/decline", "", true, wp + "/invites/:id/decline"},
 	}
 }
 

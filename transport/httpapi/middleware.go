@@ -7,6 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/streamwidgets/streamwidgets/actors"
 )
 
 const (
@@ -70,7 +72,8 @@ func userID(c *fiber.Ctx) string {
 }
 
 // authenticate requires "Authorization: Bearer <user JWT>" and puts the
-// verified user id in the request's locals.
+// verified user id in the request's locals; on the actions route it also
+// takes a widget's control token (actions.go).
 func (h *handlers) authenticate(c *fiber.Ctx) error {
 	header := c.Get(fiber.HeaderAuthorization)
 	token, ok := strings.CutPrefix(header, "Bearer ")
@@ -79,7 +82,20 @@ func (h *handlers) authenticate(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="streamwidgets"`)
 		return writeError(c, fiber.StatusUnauthorized, CodeUnauthorized, "sign in: send Authorization: Bearer <token>")
 	}
-	id, err := h.d.Verifier.Verify(c.UserContext(), strings.TrimSpace(token))
+	token = strings.TrimSpace(token)
+	if strings.HasPrefix(token, actors.ControlTokenPrefix) {
+		// A control token signs no one in; its widget's grain checks it. Its
+		// holder is unknown until then, so the address pays for the request.
+		h.limits.chargeAddress(c)
+		if c.Method() != fiber.MethodPost || !isActionPath(c.Path()) {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="streamwidgets", error="insufficient_scope"`)
+			return writeError(c, fiber.StatusUnauthorized, CodeUnauthorized,
+				"a control token only runs its widget's actions: POST "+recordsPath+"/{id}/actions/{action}")
+		}
+		c.Locals(localControlToken, token)
+		return c.Next()
+	}
+	id, err := h.d.Verifier.Verify(c.UserContext(), token)
 	if err != nil {
 		h.limits.chargeAddress(c) // a failed sign-in counts against its address
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="streamwidgets", error="invalid_token"`)

@@ -121,7 +121,8 @@ func bearerToRecords(c *fiber.Ctx) bool {
 	return strings.HasPrefix(c.Path(), recordsPath) && strings.HasPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 }
 
-// byUser limits a signed-in user's requests; it runs after authenticate.
+// byUser limits a signed-in user's requests, or a control token's; it runs
+// after authenticate.
 func (rl *rateLimits) byUser(c *fiber.Ctx) error {
 	cl := classOf(c, false)
 	lim := rl.user[cl]
@@ -129,6 +130,9 @@ func (rl *rateLimits) byUser(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	user := userID(c)
+	if user == "" { // a control token (actions.go): its own bucket
+		user = "\x00control:" + controlTokenHash(c)
+	}
 	if d := lim.take(user); !d.ok {
 		return rl.refuse(c, scopeUser, cl, d, zap.String("user_id", user))
 	}

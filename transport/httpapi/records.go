@@ -48,6 +48,7 @@ func (h *handlers) register(app *fiber.App, cfg Config) {
 	r.Put("/:id", perUser, h.update)
 	r.Delete("/:id", perUser, h.remove)
 	r.Post("/:id/regenerate_token", perUser, h.regenerateToken)
+	r.Post("/:id/actions/:action", perUser, h.act)
 }
 
 func (h *handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
