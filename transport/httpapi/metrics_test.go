@@ -31,6 +31,7 @@ func labelCases() []labelCase {
 		{"PUT", rec + "/" + badID, `{"title":"t"}`, true, rec + "/:id"},
 		{"DELETE", rec + "/" + badID, "", true, rec + "/:id"},
 		{"POST", rec + "/" + badID + "/regenerate_token", "", true, rec + "/:id/regenerate_token"},
+		{"POST", rec + "/" + badID + "/actions/start", "", true, rec + "/:id/actions/:action"},
 		{"HEAD", rec + "/" + badID, "", true, rec + "/:id"},
 		{"GET", rec + "/" + badID, "", false, rec}, // refused by authenticate, the group's middleware
 		{"GET", "/kinds", "", false, "/kinds"},
