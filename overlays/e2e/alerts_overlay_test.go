@@ -99,6 +99,15 @@ func TestAlertsOverlayShowsAcknowledgesAndPlays(t *testing.T) {
 	srv.act("ana", w, "enqueue", `{"id":"tw-3","type":"raid","name":"Rae","amount":12}`)
 	waitFor(t, preview, "the raid in the preview", text(alertText), 5*time.Second, equals("<script>window.__pwned=1</script>{Rae}"))
 	waitUntil(t, "the fallback", 8*time.Second, func() bool { return strings.HasSuffix(srv.alertsState("ana", w).outcomes(), "tw-3:unseen") })
+
+	// The gallery's picture: a cheer with its image and message, over a game-like backdrop.
+	shot := srv.widget("ana", fmt.Sprintf(`{"type":"alerts","config":{"duration":30,"image_url":%q,"rules":[
+		{"type":"cheer","min_amount":100,"template":"{name} cheered {amount} bits!"}]}}`, media+"/star.svg"))
+	run(t, obs, chromedp.Navigate(srv.overlayURL(shot, "")))
+	waitFor(t, obs, "the overlay", `document.body.dataset.widget`, 5*time.Second, equals("ready"))
+	srv.act("ana", shot, "enqueue", `{"id":"tw-9","type":"cheer","name":"PixelPanda","amount":1000,"message":"Clutch play! Take my bits and buy a better crosshair"}`)
+	waitFor(t, obs, "the star", `document.querySelector("[data-testid=alert-image]")?.naturalWidth`, 5*time.Second, equals("360"))
+	widgetShot(t, obs, "alerts")
 }
 
 type contextTab struct {
