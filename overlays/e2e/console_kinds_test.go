@@ -16,6 +16,7 @@ import (
 // presses (none for hidden or viewer-only ones), a preview drawn by its render
 // module, and a page whose every control is reachable on a 390 px phone.
 func TestConsoleWorksForEveryKind(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	run(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(srv.signInLink("kim")), chromedp.WaitVisible(`[data-testid=config-form]`))

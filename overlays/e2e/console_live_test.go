@@ -12,6 +12,7 @@ import (
 // the console shows how many OBS views and manager sessions are connected,
 // live, from WIDGET_VIEWERS; its own preview is not counted as OBS.
 func TestConsoleShowsWhoWatches(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	cd := srv.widget("lee", `{"type":"countdown","title":"Intro","config":{"duration":300}}`)
@@ -58,6 +59,7 @@ func TestConsoleShowsWhoWatches(t *testing.T) {
 // Start/Pause show which state the timer is in (x-active-when), and time is
 // added or removed as m:ss through the action's inline field.
 func TestConsoleCountdownControls(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	run(t, tab, chromedp.Navigate(srv.signInLink("max")), chromedp.WaitVisible(`[data-testid=config-form]`))

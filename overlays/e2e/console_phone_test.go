@@ -72,6 +72,7 @@ func docShot(t *testing.T, tab context.Context, name string) {
 // 1400 px the list sits beside the widget. Screenshots of both go to
 // .artifacts/browser/ and docs/.
 func TestConsoleOnAPhone(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	cd := srv.widget("sam", `{"type":"countdown","title":"Starting soon (main scene)","config":{"text":"Grab a drink, we start in a moment","duration":600}}`)
@@ -115,6 +116,7 @@ func TestConsoleOnAPhone(t *testing.T) {
 // being cut off, and the header never says "offline" before the console has
 // tried to connect (nor on the sign-in page, where it does not connect).
 func TestConsoleSignInOnAPhone(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	// Record every state of the connection badge from the first paint.

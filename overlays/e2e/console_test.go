@@ -17,6 +17,7 @@ import (
 // TestConsoleValidatesEditsAndDeletes: the server's validation message shows
 // next to the form; edits, the active switch and delete work and stick.
 func TestConsoleValidatesEditsAndDeletes(t *testing.T) {
+	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
 	run(t, tab, chromedp.Navigate(srv.signInLink("dana")), chromedp.WaitVisible(`[data-testid=config-form]`))
