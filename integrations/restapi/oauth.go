@@ -78,6 +78,9 @@ func back(c *fiber.Ctx, outcome string) error {
 // account_in_use, unavailable.
 func (a *api) twitchCallback(c *fiber.Ctx) error {
 	log := a.d.Log
+	if a.d.Keys == nil {
+		return back(c, "invalid_state")
+	}
 	sealed := c.Query("state")
 	plain, err := a.d.Keys.Open(sealed, []byte(stateAAD))
 	if err != nil {

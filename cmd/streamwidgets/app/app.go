@@ -66,6 +66,8 @@ type Config struct {
 	Widgets actors.Deps
 	// Clock overrides time.Now (tests).
 	Clock func() time.Time
+	// Integrations configures Twitch, Pretzel and Last.fm (integrations.go).
+	Integrations IntegrationsConfig
 }
 
 // SessionTTL is how long a console sign-in lasts.
@@ -82,6 +84,7 @@ type App struct {
 	ws      *ws.Server
 	ln      net.Listener
 	Issuer  *auth.LocalIssuer
+	integ   *integrationsRuntime // integrations.go
 }
 
 // New binds the API's address, then opens the store, starts the cluster
@@ -137,7 +140,11 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	grainDeps.Logger = log
 	tel := telemetry.NewNode() // /metrics: grains, relay, sockets, store latency
 	grainDeps.Metrics, grainDeps.Store = &tel.Widgets, tel.Store(a.store)
-	a.member, err = member.Start(cfg.Cluster, nil, grains.Kinds(grainDeps), log)
+	integrationOpts, err := a.openIntegrations()
+	if err != nil {
+		return nil, err
+	}
+	a.member, err = member.Start(cfg.Cluster, nil, grains.Kinds(grainDeps, integrationOpts...), log)
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
 	}
@@ -200,6 +207,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err := tel.Register(reg, a.ws.Gauges, a.ws.Counters()); err != nil {
 		return nil, fmt.Errorf("app: metrics: %w", err)
 	}
+	a.startIntegrations(verifier)
 	overlays.Register(a.http)
 	ok = true
 	return a, nil
@@ -324,6 +332,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 }
 
 func (a *App) close() {
+	a.stopIntegrations()
 	if a.member != nil {
 		a.member.Stop()
 		a.member = nil
