@@ -9,7 +9,8 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestPollOverlayShowsVotesLive: nothing on stream until the poll opens;
+// TestPollOverlayShowsVotesLive: nothing on stream until the poll opens
+// (the manager's preview shows the draft);
 // votes move the bars live (one vote per voter, a second one moves it); the
 // time left counts down in the page; the server's timer closes the poll and
 // the winner is highlighted; a Twitch poll mirrored by sync replaces it; a
@@ -18,7 +19,11 @@ func TestPollOverlayShowsVotesLive(t *testing.T) {
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	poll := srv.widget("ana", `{"type":"poll","config":{"question":"What do we play next?","options":["Celeste","Hades","Tetris"]}}`)
-	run(t, tab, chromedp.Navigate(srv.overlayURL(poll, "")))
+	// The manager's preview shows the poll before it opens, so its look can be set up.
+	run(t, tab, chromedp.Navigate(srv.overlayURL(poll, "preview=1")))
+	waitFor(t, tab, "the draft in the preview", text("[data-testid=poll-status]")+`+"|"+`+text("[data-testid=poll-question]"), 5*time.Second,
+		equals("Not open yet (preview)|What do we play next?"))
+	run(t, tab, chromedp.Navigate("about:blank"), chromedp.Navigate(srv.overlayURL(poll, "")))
 	waitFor(t, tab, "the idle poll", `document.querySelector(".sw-root")?.dataset.status`, 5*time.Second, equals("hidden"))
 	if got := eval(t, tab, visibleText); got != "" {
 		t.Fatalf("a poll not opened yet shows %q", got)

@@ -1,8 +1,9 @@
 // The poll overlay: the question, one bar per option (numbered, so chat can
 // vote by number) filling with its share of the votes, the time left
 // counted in the page from ends_at and the server-corrected clock, and the
-// winner highlighted once closed. A poll not opened yet shows nothing; a
-// closed one hides after config.hide_after_close seconds if set.
+// winner highlighted once closed. A poll not opened yet shows nothing (the
+// manager's preview shows it, marked as such); a closed one hides after
+// config.hide_after_close seconds if set.
 import { parseTime } from "../runtime.js";
 
 // Sizes in em of the appearance font size (32 px by default).
@@ -31,6 +32,7 @@ export const css = `
 .kind-poll .poll-row.winner { box-shadow: inset 0 0 0 3px #ffd166, 0 0 .6em rgba(255,209,102,.55); }
 .kind-poll .poll-row.winner .poll-num { background: #ffd166; }
 .kind-poll.closed .poll-row:not(.winner) { opacity: .7; }
+.kind-poll.draft .poll-box { opacity: .6; }
 .kind-poll .poll-total { margin: 0; font-size: .6em; font-weight: 600; opacity: .9; }
 `;
 
@@ -42,7 +44,8 @@ export function timeLeft(endsAt, nowMs) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
-export function mount(root) {
+export function mount(root, ctx) {
+  const preview = !!(ctx && ctx.preview);
   const box = el("div", "poll-box");
   const question = el("p", "poll-question", "poll-question");
   const status = el("p", "poll-status", "poll-status");
@@ -74,16 +77,20 @@ export function mount(root) {
       const s = widget.state || {};
       const options = Array.isArray(s.options) ? s.options : [];
       const closedFor = (nowMs - parseTime(s.closed_at)) / 1000;
-      const hidden = s.status !== "open" && s.status !== "closed" ? true
+      // The manager's preview shows a poll not opened yet, so its look can be set up.
+      const draft = s.status === "idle" && preview;
+      const hidden = s.status !== "open" && s.status !== "closed" ? !draft
         : s.status === "closed" && cfg.hide_after_close > 0 && closedFor >= cfg.hide_after_close;
       box.hidden = hidden;
       root.dataset.status = hidden ? "hidden" : s.status;
       if (hidden) return;
       root.classList.toggle("closed", s.status === "closed");
+      root.classList.toggle("draft", draft);
 
       set(question, s.question || "");
       let st;
-      if (s.status === "closed") st = (s.winners || []).length > 1 ? "Poll closed · tie" : "Poll closed";
+      if (draft) st = "Not open yet (preview)";
+      else if (s.status === "closed") st = (s.winners || []).length > 1 ? "Poll closed · tie" : "Poll closed";
       else st = s.ends_at ? `Vote now · ${timeLeft(s.ends_at, nowMs)} left` : "Vote now";
       set(status, st);
 
