@@ -17,7 +17,7 @@ type wake struct{ at time.Time }
 // zero, an alert ending) and publishes their events.
 func (g *widgetGrain) settle() error {
 	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
-	if !ok {
+	if !ok || !g.rec.Active {
 		return nil
 	}
 	now := g.now()
@@ -68,9 +68,11 @@ func (g *widgetGrain) onWake(w wake) {
 	g.syncTicker()
 }
 
-// timer is what the current state asks of the grain's clock.
+// timer is what the current state asks of the grain's clock. An inactive
+// widget waits for nothing: its alerts do not time out unseen while it is
+// off; the kind catches up on the first settle after it is switched on.
 func (g *widgetGrain) timer() kinds.Timer {
-	if g.rec == nil {
+	if g.rec == nil || !g.rec.Active {
 		return kinds.Timer{}
 	}
 	def, ok := g.deps.Kinds.Lookup(g.rec.Type)

@@ -32,6 +32,8 @@ func labelCases() []labelCase {
 		{"DELETE", rec + "/" + badID, "", true, rec + "/:id"},
 		{"POST", rec + "/" + badID + "/regenerate_token", "", true, rec + "/:id/regenerate_token"},
 		{"POST", rec + "/" + badID + "/actions/start", "", true, rec + "/:id/actions/:action"},
+		{"POST", rec + "/" + badID + "/control_token", "", true, rec + "/:id/control_token"},
+		{"DELETE", rec + "/" + badID + "/control_token", "", true, rec + "/:id/control_token"},
 		{"HEAD", rec + "/" + badID, "", true, rec + "/:id"},
 		{"GET", rec + "/" + badID, "", false, rec}, // refused by authenticate, the group's middleware
 		{"GET", "/kinds", "", false, "/kinds"},

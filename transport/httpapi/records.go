@@ -49,6 +49,8 @@ func (h *handlers) register(app *fiber.App, cfg Config) {
 	r.Delete("/:id", perUser, h.remove)
 	r.Post("/:id/regenerate_token", perUser, h.regenerateToken)
 	r.Post("/:id/actions/:action", perUser, h.act)
+	r.Post("/:id/control_token", perUser, h.issueControlToken)
+	r.Delete("/:id/control_token", perUser, h.revokeControlToken)
 }
 
 func (h *handlers) ctx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
