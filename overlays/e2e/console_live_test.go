@@ -53,6 +53,11 @@ func TestConsoleShowsWhoWatches(t *testing.T) {
 	run(t, second, chromedp.Navigate("about:blank"))
 	waitFor(t, tab, "no OBS view", obsCount, 5*time.Second, equals("0"))
 	waitFor(t, tab, "the list's dot off", listCount, 5*time.Second, equals("0"))
+
+	// A widget made elsewhere appears when the console's tab is looked at again.
+	srv.widget("lee", `{"type":"goal","title":"Made on the phone","config":{"target":5}}`)
+	run(t, tab, chromedp.Evaluate[chromedp.Void](`document.dispatchEvent(new Event("visibilitychange"))`))
+	waitFor(t, tab, "the new widget in the list", text(`[data-testid=widget-list]`), 5*time.Second, func(v string) bool { return strings.Contains(v, "Made on the phone") })
 }
 
 // TestConsoleCountdownControls (issue 10): a duration is typed as m:ss,

@@ -28,6 +28,11 @@ const viewers = new Map(); // widgetId -> {obs, managers}
 window.addEventListener("hashchange", () => {
   if (new URLSearchParams(location.hash.slice(1)).has("signin")) location.reload();
 });
+// Widgets created or deleted elsewhere (the phone beside the PC) appear
+// when this tab is looked at again.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && session && conn) loadList();
+});
 main();
 
 async function main() {

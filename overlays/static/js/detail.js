@@ -104,7 +104,7 @@ export function showDetail(container, rec, kind, deps) {
   function apply(w) {
     title.textContent = w.title;
     const shown = w.config && typeof w.config.title === "string" ? w.config.title : null;
-    onStream.textContent = shown === null ? "" : shown ? `On stream: “${shown}”` : "On stream: no title";
+    onStream.textContent = shown ? `On stream: “${shown}”` : ""; // the kind's overlay decides what an empty title shows
     active.checked = w.active;
     panel.update(w);
     preview.update(w);
