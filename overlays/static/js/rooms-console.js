@@ -25,8 +25,9 @@ async function api(method, path, body) {
   return { ok: res.ok, data: json.data, error: json.error && json.error.message };
 }
 
-function el(tag, props = {}, ...children) {
+function el(tag, { dataset, ...props } = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
+  Object.assign(e.dataset, dataset || {}); // dataset itself cannot be assigned
   e.append(...children);
   return e;
 }
