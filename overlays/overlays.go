@@ -41,6 +41,7 @@ func Register(app *fiber.App) {
 	}
 	app.Get("/", securityHeaders, page("console.html"))
 	app.Get("/widgets/:widgetId", securityHeaders, page("overlay.html"))
+	registerRooms(app, static) // watch-party pages: rooms.go
 	app.Use("/assets", securityHeaders, filesystem.New(filesystem.Config{
 		Root: http.FS(static), PathPrefix: "", MaxAge: 60,
 	}))
