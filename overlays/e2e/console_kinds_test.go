@@ -46,6 +46,18 @@ func TestConsoleWorksForEveryKind(t *testing.T) {
 			waitFor(t, tab, "the preview's module", `document.querySelector("[data-testid=preview]").dataset.status`, 5*time.Second, equals("ready"))
 			checkReachable(t, tab, info.Type+" at 390 px", 10)
 			screenshot(t, tab, "console-kind-"+info.Type)
+			// Actions with several fields ask in a dialog that fits the phone too.
+			for _, name := range want {
+				dialog := `document.querySelector("[data-testid=dialog-` + strings.TrimPrefix(name, "action-") + `]")`
+				if eval(t, tab, `!!`+dialog) != "true" {
+					continue
+				}
+				run(t, tab, chromedp.Click(`[data-testid=`+name+`]`))
+				waitFor(t, tab, "the dialog", dialog+`.open`, 3*time.Second, equals("true"))
+				checkReachableIn(t, tab, info.Type+" "+name+" dialog at 390 px", dialogControls, 2)
+				screenshot(t, tab, "console-kind-"+info.Type+"-"+name)
+				run(t, tab, chromedp.Evaluate[chromedp.Void](dialog+`.close()`))
+			}
 		})
 	}
 }

@@ -16,11 +16,11 @@ import (
 // unreachable lists the page's controls a user cannot reach: wider than the
 // screen, without size, or covered by something else where a finger lands.
 // Collapsed sections are opened first so their controls count too.
-const unreachable = `(() => {
+const unreachable = `((scope) => {
   const bad = [];
   const name = (el) => (el.dataset.testid || el.getAttribute("aria-label") || el.textContent.trim().slice(0, 30) || el.tagName) + "<" + el.tagName.toLowerCase() + ">";
   document.querySelectorAll("details").forEach((d) => (d.open = true));
-  const controls = [...document.querySelectorAll("header button, main button, main input, main select, main textarea, main summary, section:not([hidden]) button, section:not([hidden]) input, section:not([hidden]) summary")]
+  const controls = [...document.querySelectorAll(scope)]
     .filter((el) => !el.closest("[hidden]") && !el.closest("dialog:not([open])"));
   for (const el of controls) {
     el.scrollIntoView({ block: "center", inline: "nearest" });
@@ -33,7 +33,14 @@ const unreachable = `(() => {
   }
   window.scrollTo(0, 0);
   return JSON.stringify({ count: controls.length, bad, overflow: document.scrollingElement.scrollWidth - innerWidth });
-})()`
+})`
+
+// pageControls are the page's controls (a closed dialog's are skipped);
+// dialogControls those of the open dialog.
+const (
+	pageControls   = "header button, main button, main input, main select, main textarea, main summary, section:not([hidden]) button, section:not([hidden]) input, section:not([hidden]) summary"
+	dialogControls = "dialog[open] button, dialog[open] input, dialog[open] select, dialog[open] textarea"
+)
 
 type reach struct {
 	Count    int      `json:"count"`
@@ -43,8 +50,13 @@ type reach struct {
 
 func checkReachable(t *testing.T, tab context.Context, where string, atLeast int) {
 	t.Helper()
+	checkReachableIn(t, tab, where, pageControls, atLeast)
+}
+
+func checkReachableIn(t *testing.T, tab context.Context, where, scope string, atLeast int) {
+	t.Helper()
 	var r reach
-	if err := json.Unmarshal([]byte(eval(t, tab, unreachable)), &r); err != nil {
+	if err := json.Unmarshal([]byte(eval(t, tab, unreachable+"("+jsString(scope)+")")), &r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Count < atLeast {
