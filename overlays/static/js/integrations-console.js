@@ -1,0 +1,203 @@
+// The console's integrations panel: connect Twitch (the server runs OAuth;
+// no token ever reaches this page), Last.fm by user name, each connection's
+// status with what to do about it, and disconnect. A separate module so
+// console.js stays about widgets; it only needs the header button.
+import { Api, loadSession } from "./api.js";
+
+const OUTCOMES = {
+  connected: ["ok", "Twitch is connected. Follows, subs, cheers, raids, polls, chat and stream status now reach your widgets."],
+  denied: ["warn", "You cancelled on Twitch; nothing was connected."],
+  state_mismatch: ["error", "This sign-in to Twitch was started in another browser or tab. Press Connect again here."],
+  invalid_state: ["error", "The answer from Twitch could not be verified. Press Connect again."],
+  expired: ["error", "The Twitch sign-in took longer than 10 minutes. Press Connect again."],
+  state_used: ["warn", "This Twitch sign-in was already used. If Twitch is not connected, press Connect again."],
+  exchange_failed: ["error", "Twitch did not accept the sign-in (the server's Twitch application may be misconfigured)."],
+  account_in_use: ["error", "That Twitch account is connected by another streamwidgets user; disconnect it there first."],
+  unavailable: ["error", "The server could not store the connection right now. Try again in a moment."],
+};
+
+const STATE_TEXT = {
+  connected: "Connected", connecting: "Connecting", token_expired: "Token expired", scope_missing: "Permissions missing",
+  revoked: "Access revoked", rate_limited: "Rate limited", degraded: "Partly stopped", disconnected: "Not connected",
+  not_configured: "Not available on this server",
+};
+
+const css = `
+#integrations-dialog { max-width: 46rem; width: calc(100% - 2rem); border: 1px solid #8884; border-radius: 8px; padding: 1rem 1.25rem; }
+#integrations-dialog::backdrop { background: #0006; }
+#integrations-dialog h2 { margin: 0 0 .75rem; display: flex; align-items: center; gap: .5rem; }
+#integrations-dialog h2 .spacer { flex: 1; }
+.intg-card { border: 1px solid #8884; border-radius: 6px; padding: .75rem 1rem; margin: .75rem 0; }
+.intg-card h3 { margin: 0 0 .4rem; display: flex; gap: .5rem; align-items: center; }
+.intg-state { font-size: .8rem; padding: .1rem .5rem; border-radius: 999px; background: #8883; }
+.intg-state.connected { background: #1a7f3726; color: #1a7f37; }
+.intg-state.revoked, .intg-state.scope_missing, .intg-state.degraded, .intg-state.token_expired { background: #cf222e26; color: #cf222e; }
+.intg-state.rate_limited, .intg-state.connecting { background: #9a670026; color: #9a6700; }
+.intg-advice { margin: .3rem 0; }
+.intg-msg { margin: .3rem 0; font-size: .9rem; opacity: .85; }
+.intg-actions { display: flex; gap: .5rem; flex-wrap: wrap; margin-top: .5rem; align-items: center; }
+.intg-banner { padding: .5rem .75rem; border-radius: 6px; margin-bottom: .5rem; }
+.intg-banner.ok { background: #1a7f3726; } .intg-banner.warn { background: #9a670026; } .intg-banner.error { background: #cf222e26; }
+.intg-card ul { margin: .25rem 0; padding-left: 1.25rem; font-size: .9rem; }
+.intg-card details { margin-top: .4rem; font-size: .9rem; }
+`;
+
+const el = (tag, props = {}, ...children) => {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "class") n.className = v;
+    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null) n.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) n.append(c.nodeType ? c : document.createTextNode(String(c)));
+  return n;
+};
+
+let dialog = null;
+let banner = null;
+let refresh = null;
+
+function api() {
+  const s = loadSession();
+  return s ? new Api(s.token, () => location.reload()) : null;
+}
+
+function ensureDialog() {
+  if (dialog) return dialog;
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  banner = el("div", { class: "intg-banner", hidden: "", role: "status", "data-testid": "integrations-banner" });
+  dialog = el("dialog", { id: "integrations-dialog", "data-testid": "integrations-dialog" },
+    el("h2", {}, "Integrations", el("span", { class: "spacer" }), el("button", { class: "link", onclick: () => dialog.close() }, "Close")),
+    banner,
+    el("div", { id: "integrations-list" }));
+  dialog.addEventListener("close", () => { clearInterval(refresh); refresh = null; });
+  document.body.append(dialog);
+  return dialog;
+}
+
+function showBanner(kind, text) {
+  banner.hidden = !text;
+  banner.className = `intg-banner ${kind}`;
+  banner.textContent = text || "";
+}
+
+async function open() {
+  if (!api()) return;
+  ensureDialog();
+  if (!dialog.open) dialog.showModal();
+  await render();
+  clearInterval(refresh);
+  refresh = setInterval(render, 5000);
+}
+
+async function render() {
+  const a = api();
+  if (!a) return;
+  const r = await a.call("GET", "/integrations");
+  const list = document.getElementById("integrations-list");
+  if (!r.ok) {
+    showBanner("error", r.error);
+    return;
+  }
+  list.replaceChildren(...r.data.map((s) => card(a, s)));
+}
+
+function card(a, s) {
+  const st = s.status || {};
+  const state = st.state || "disconnected";
+  const box = el("section", { class: "intg-card", "data-testid": `integration-${s.service}` },
+    el("h3", {}, s.name, el("span", { class: `intg-state ${state}`, "data-testid": `integration-${s.service}-state` }, STATE_TEXT[state] || state)));
+  if (st.account && (st.account.name || st.account.id)) box.append(el("div", {}, "Account: ", st.account.name || st.account.id));
+  if (st.message) box.append(el("p", { class: "intg-msg" }, st.message));
+  if (st.advice && state !== "connected") box.append(el("p", { class: "intg-advice" }, st.advice));
+  if (st.retry_at) box.append(el("p", { class: "intg-msg" }, "Retrying at ", new Date(st.retry_at).toLocaleTimeString()));
+  if (st.missing_scopes && st.missing_scopes.length) box.append(el("p", { class: "intg-msg" }, "Missing permissions: ", st.missing_scopes.join(", ")));
+  const actions = el("div", { class: "intg-actions" });
+  box.append(actions);
+  if (s.service === "twitch") twitchActions(a, s, state, box, actions);
+  if (s.service === "lastfm") lastfmActions(a, s, state, actions);
+  if ((st.components || []).length) {
+    box.append(el("details", {}, el("summary", {}, "Details"),
+      el("ul", {}, st.components.map((c) => el("li", {}, `${c.name}: ${c.run}, ${STATE_TEXT[c.state] || c.state}`,
+        c.detail ? ` — ${c.detail}` : "", c.last_error ? ` (${c.last_error})` : "", c.restarts ? ` · ${c.restarts} restarts` : ""))),
+      (st.subscriptions || []).length ? el("ul", {}, st.subscriptions.map((x) => el("li", {}, `${x.type}: ${x.status}`, x.reason ? ` (${x.reason})` : ""))) : null));
+  }
+  return box;
+}
+
+function twitchActions(a, s, state, box, actions) {
+  if (!s.configured) return;
+  if (!s.connected || ["revoked", "scope_missing"].includes(state)) {
+    box.append(el("details", {}, el("summary", {}, "What Twitch will be asked for"),
+      el("ul", {}, (s.scopes || []).map((sc) => el("li", {}, el("code", {}, sc.name), ` — ${sc.why}`)))));
+  }
+  actions.append(el("button", {
+    "data-testid": "twitch-connect",
+    onclick: async () => {
+      const r = await a.call("POST", "/integrations/twitch/connect");
+      if (!r.ok) return showBanner("error", r.error);
+      location.assign(r.data.authorize_url); // to Twitch; it comes back to /#integrations=…
+    },
+  }, s.connected ? "Connect again" : "Connect Twitch"));
+  if (s.connected) {
+    actions.append(el("button", {
+      class: "danger", "data-testid": "twitch-disconnect",
+      onclick: async () => {
+        if (!confirm("Disconnect Twitch? Its access is revoked and your widgets stop receiving Twitch events.")) return;
+        const r = await a.call("DELETE", "/integrations/twitch");
+        showBanner(r.ok ? "ok" : "error", r.ok ? "Twitch disconnected and its access revoked." : r.error);
+        render();
+      },
+    }, "Disconnect"));
+  }
+}
+
+function lastfmActions(a, s, state, actions) {
+  if (!s.configured) return;
+  const input = el("input", { placeholder: "Last.fm user name", "aria-label": "Last.fm user name", value: (s.status.account && s.status.account.name) || "" });
+  actions.append(input, el("button", {
+    onclick: async () => {
+      const r = await a.call("PUT", "/integrations/lastfm", { username: input.value.trim() });
+      showBanner(r.ok ? "ok" : "error", r.ok ? "Last.fm connected: your now-playing widgets follow its scrobbles." : r.error);
+      render();
+    },
+  }, "Save"));
+  if (s.connected) {
+    actions.append(el("button", {
+      class: "danger",
+      onclick: async () => {
+        const r = await a.call("DELETE", "/integrations/lastfm");
+        showBanner(r.ok ? "ok" : "error", r.ok ? "Last.fm disconnected." : r.error);
+        render();
+      },
+    }, "Disconnect"));
+  }
+}
+
+// The header button mirrors the sign-out button: shown while signed in.
+function wireButton() {
+  const btn = document.getElementById("integrations-open");
+  const signout = document.getElementById("signout");
+  if (!btn || !signout) return;
+  btn.addEventListener("click", open);
+  const sync = () => { btn.hidden = signout.hidden; };
+  new MutationObserver(sync).observe(signout, { attributes: true, attributeFilter: ["hidden"] });
+  sync();
+}
+
+// Back from Twitch: /#integrations=twitch:<outcome>.
+function outcomeFromHash() {
+  const v = new URLSearchParams(location.hash.slice(1)).get("integrations");
+  if (!v) return;
+  history.replaceState(null, "", location.pathname);
+  const outcome = v.split(":")[1] || "";
+  const [kind, text] = OUTCOMES[outcome] || ["error", `Twitch connection: ${outcome}`];
+  ensureDialog();
+  showBanner(kind, text);
+  open();
+}
+
+wireButton();
+outcomeFromHash();
