@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/loadtest"
 )
 
 const usage = `streamwidgets runs live-stream overlay widgets.
@@ -28,6 +29,7 @@ Commands:
   token        print a user token signed by the node's self-hosted issuer (for scripts)
   login-link   print a one-time link that signs a user in to the manager console
   migrate      create the DynamoDB tables, indexes and TTL (--store dynamodb); idempotent
+  loadtest     drive a running service with viewers and actions and measure it (docs/PERFORMANCE.md)
 
 Run "streamwidgets COMMAND --help" for a command's flags. Every flag can also
 be set as an environment variable STREAMWIDGETS_<FLAG>, e.g. STREAMWIDGETS_ADDR.
@@ -48,6 +50,8 @@ func main() {
 		err = migrate(os.Args[2:], os.Stdout)
 	case "login-link":
 		err = loginLink(os.Args[2:], os.Stdout)
+	case "loadtest":
+		err = loadtest.Main(os.Args[2:], os.Stdout, os.Stderr)
 	case "-h", "-help", "--help", "help":
 		if len(os.Args) > 2 && os.Args[1] == "help" { // help COMMAND
 			os.Args = []string{os.Args[0], os.Args[2], "--help"}
@@ -103,6 +107,11 @@ func serve(args []string) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	_, stopPprof, err := startPprof(opts.pprofAddr, log)
+	if err != nil {
+		return fmt.Errorf("--pprof-addr: %w", err)
+	}
+	defer stopPprof()
 	a, err := app.New(cfg, log)
 	if err != nil {
 		return err

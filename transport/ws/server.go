@@ -136,8 +136,12 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 
 // Register mounts GET /ws on app.
 func (s *Server) Register(app *fiber.App) {
+	// Memory per idle socket (docs/PERFORMANCE.md): the socket already reads
+	// through fasthttp's 4 KiB buffer, so the WebSocket reader's own can be
+	// small (larger frames bypass it); write buffers come from a pool and
+	// are held only while a message is written.
 	app.Get("/ws", s.guard, fws.New(s.handle, fws.Config{
-		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096,
+		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
 	}))
 }
 

@@ -56,6 +56,10 @@ type Config struct {
 	DialConcurrency int
 	// Keep leaves the widgets in place after the run (default: deleted).
 	Keep bool
+	// PprofURL, when set, is the node's --pprof-addr as a URL: the tool
+	// forces a GC there before reading memory, so the live heap it reads
+	// holds no garbage (without it, per-socket heap varies by ±30%).
+	PprofURL string
 	// Out, when set, is a directory for samples.csv, seconds.csv and report.html.
 	Out string
 	// Progress gets a status line every second (nil: none).

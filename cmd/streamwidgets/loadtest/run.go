@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -85,14 +86,14 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err := r.makeUsers(); err != nil {
 		return nil, err
 	}
-	sum.before = scrapeMetrics(ctx, httpc, r.api.base)
+	sum.before = r.memoryScrape(ctx, httpc)
 	capacity := int(cfg.ActionRate*cfg.Duration.Seconds()*1.1) + 16
 	r.widgets, err = r.api.createWidgets(ctx, r.users, cfg.WidgetsPerUser, capacity)
 	defer r.cleanup(sum)
 	if err != nil {
 		return nil, err
 	}
-	sum.afterCreate = scrapeMetrics(ctx, httpc, r.api.base)
+	sum.afterCreate = r.memoryScrape(ctx, httpc)
 	r.makeSessions()
 
 	// Connect everyone, spread over the ramp-up.
@@ -118,7 +119,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	sum.ConnectPhase = time.Since(begin)
 	sleepCtx(ctx, 2*time.Second) // let the node settle before reading its memory
-	sum.afterConnect = scrapeMetrics(ctx, httpc, r.api.base)
+	sum.afterConnect = r.memoryScrape(ctx, httpc)
 	sum.SocketsAtIdle = int(r.connected.Load())
 
 	// The action phase.
@@ -172,6 +173,20 @@ func (r *run) unanswered() int64 {
 		answered += r.ser.secs[i].acked.Load() + r.ser.secs[i].failed.Load()
 	}
 	return r.sent.Load() - answered
+}
+
+// memoryScrape reads /metrics after a forced GC when the node's profiling
+// endpoint is known (the heap profile with gc=1 runs one).
+func (r *run) memoryScrape(ctx context.Context, c *http.Client) scrape {
+	if r.cfg.PprofURL != "" {
+		if req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(r.cfg.PprofURL, "/")+"/debug/pprof/heap?gc=1", nil); err == nil {
+			if resp, err := c.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}
+		}
+	}
+	return scrapeMetrics(ctx, c, r.api.base)
 }
 
 // lagging counts subscriptions whose last version is behind their widget's
