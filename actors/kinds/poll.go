@@ -1,8 +1,6 @@
 package kinds
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -44,9 +42,9 @@ type PollState struct {
 	// Winners are the ids of the options with the most votes, once closed (several on a tie, none without votes).
 	Winners []string `json:"winners,omitempty"`
 	Round   int64    `json:"round"`
-	// Voters maps a hash of each voter id to the index of their option:
+	// Voters records each voter's option by a hash of their id (poll_voters.go):
 	// one vote per voter, a second vote moves it. Never sent to viewers (View).
-	Voters map[string]int `json:"voters,omitempty"`
+	Voters string `json:"voters,omitempty"`
 }
 
 // Poll statuses.
@@ -68,7 +66,7 @@ const (
 	maxPollSeconds   = 24 * 3600
 	maxHideSeconds   = 3600
 	pollSourceManual = "manual"
-	// MaxPollVoters bounds the persisted voter set (~17 bytes each: ~85 KB
+	// MaxPollVoters bounds the persisted voter set (13 bytes each: 65 KB
 	// at the bound, well under a stored record's limit).
 	MaxPollVoters = 5000
 	// syncGrace: a mirrored poll past its end waits this long for the
@@ -280,20 +278,19 @@ func vote(s PollState, a Action) (PollState, error) {
 		return s, InvalidPayload("option must be a number from 1 to %d", len(s.Options))
 	}
 	idx := *p.Option - 1
+	voters := voterSet(s.Voters)
+	if !voters.valid() {
+		return s, Rejected("this poll's voter list is damaged; reset the poll")
+	}
 	key := voterKey(voter)
-	prev, voted := s.Voters[key]
+	_, prev, voted := voters.find(key)
 	if voted && prev == idx {
 		return s, nil
 	}
-	if !voted && len(s.Voters) >= MaxPollVoters {
+	if !voted && voters.len() >= MaxPollVoters {
 		return s, Rejected("the poll has reached %d voters; later voters are not counted", MaxPollVoters)
 	}
 	// Copy what changes: Apply never mutates the state it was given.
-	voters := make(map[string]int, len(s.Voters)+1)
-	for k, v := range s.Voters {
-		voters[k] = v
-	}
-	voters[key] = idx
 	options := append([]PollOption(nil), s.Options...)
 	if voted && prev >= 0 && prev < len(options) {
 		options[prev].Votes--
@@ -301,15 +298,8 @@ func vote(s PollState, a Action) (PollState, error) {
 		s.Total++
 	}
 	options[idx].Votes++
-	s.Voters, s.Options = voters, options
+	s.Voters, s.Options = string(voters.with(key, idx)), options
 	return s, nil
-}
-
-// voterKey is a short hash of a voter id: the stored set stays small and
-// holds no names.
-func voterKey(voter string) string {
-	sum := sha256.Sum256([]byte(voter))
-	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 func closePoll(s PollState, at time.Time) (PollState, []Event) {
@@ -385,6 +375,6 @@ func (Poll) Timer(_ PollConfig, s PollState, _ time.Time) Timer {
 
 // View implements Kind: viewers get the counts, never who voted.
 func (Poll) View(_ PollConfig, s PollState, _ time.Time) PollState {
-	s.Voters = nil
+	s.Voters = ""
 	return s
 }

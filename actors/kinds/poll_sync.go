@@ -43,7 +43,7 @@ func syncPoll(s PollState, a Action, now time.Time) (PollState, []Event, error) 
 	if !same {
 		next = PollState{ID: p.ID, Source: source, Status: PollOpen, OpenedAt: now, Round: s.Round + 1}
 	}
-	next.Question, next.EndsAt, next.Voters = strings.TrimSpace(p.Question), endsAt, nil
+	next.Question, next.EndsAt, next.Voters = strings.TrimSpace(p.Question), endsAt, ""
 	next.Options, next.Total = make([]PollOption, len(p.Options)), 0
 	for i, o := range p.Options {
 		next.Options[i] = PollOption{ID: o.ID, Title: strings.TrimSpace(o.Title), Votes: o.Votes}

@@ -131,17 +131,18 @@ func TestPollTieHasSeveralWinners(t *testing.T) {
 
 func TestPollVotersAreBoundedAndNeverSentToViewers(t *testing.T) {
 	s, _ := pollStep(t, Poll{}.Initial(pollCfg(), t0), "open", `{"duration_seconds":0}`, 0, "")
-	s.Voters = make(map[string]int, MaxPollVoters)
+	set := voterSet("")
 	for i := 0; i < MaxPollVoters; i++ {
-		s.Voters[voterKey(fmt.Sprintf("user%d", i))] = 0
+		set = set.with(voterKey(fmt.Sprintf("user%d", i)), 0)
 	}
+	s.Voters = string(set)
 	s.Options[0].Votes, s.Total = MaxPollVoters, MaxPollVoters
 	pollStep(t, s, "vote", `{"voter":"one-too-many","option":2}`, 1, CodeRejected)
 	moved, _ := pollStep(t, s, "vote", `{"voter":"user7","option":2}`, 1, "") // a known voter may still move
 	if votes(moved) != fmt.Sprintf("%d,1,0 total %d", MaxPollVoters-1, MaxPollVoters) {
 		t.Fatalf("moved: %s", votes(moved))
 	}
-	if s.Options[1].Votes != 0 || s.Voters[voterKey("user7")] != 0 {
+	if _, opt, _ := voterSet(s.Voters).find(voterKey("user7")); s.Options[1].Votes != 0 || opt != 0 {
 		t.Fatal("Apply changed the state it was given")
 	}
 	stored, _ := json.Marshal(moved)
@@ -237,4 +238,31 @@ func TestPollConfig(t *testing.T) {
 	if r := (Poll{}).Reconfigure(pollCfg(), next, open, t0); len(r.Options) != 3 {
 		t.Fatalf("an open poll's options changed under its voters: %+v", r)
 	}
+}
+
+func TestPollVoterSetStaysSorted(t *testing.T) {
+	set := voterSet("")
+	for i := 0; i < 300; i++ {
+		set = set.with(voterKey(fmt.Sprint("v", i%200)), i%7) // the last 100 move earlier votes
+	}
+	if !set.valid() || set.len() != 200 {
+		t.Fatalf("%d records (valid %v), want 200", set.len(), set.valid())
+	}
+	for i := 1; i < set.len(); i++ {
+		if a, b := set[(i-1)*voterRecord:(i-1)*voterRecord+voterKeyLen], set[i*voterRecord:i*voterRecord+voterKeyLen]; a >= b {
+			t.Fatalf("records %d and %d out of order: %s >= %s", i-1, i, a, b)
+		}
+	}
+	for i := 0; i < 200; i++ {
+		want := i % 7
+		if i < 100 {
+			want = (i + 200) % 7
+		}
+		if _, opt, ok := set.find(voterKey(fmt.Sprint("v", i))); !ok || opt != want {
+			t.Fatalf("voter v%d: option %d (found %v), want %d", i, opt, ok, want)
+		}
+	}
+	s, _ := pollStep(t, Poll{}.Initial(pollCfg(), t0), "open", `{"duration_seconds":0}`, 0, "")
+	s.Voters = "damaged"
+	pollStep(t, s, "vote", `{"voter":"kim","option":1}`, 1, CodeRejected)
 }
