@@ -13,6 +13,9 @@ import (
 // a poll's close. at tells a stale wake (the state moved on) from the current one.
 type wake struct{ at time.Time }
 
+// maxWakeDelay bounds one timer; a later wake is reached in several.
+const maxWakeDelay = 24 * time.Hour
+
 // settle persists transitions that time alone caused (a countdown reaching
 // zero, an alert ending) and publishes their events.
 func (g *widgetGrain) settle() error {
@@ -109,7 +112,10 @@ func (g *widgetGrain) syncTicker() {
 	g.wakeAt = t.At
 	if !t.At.IsZero() {
 		// A millisecond late, so Settle at the wake sees the deadline passed.
-		delay := max(0, t.At.Sub(g.now())) + time.Millisecond
+		// Capped: a time centuries ahead (a schedule entry in the year 9000)
+		// saturates Sub, and adding to it would wrap into the past and wake
+		// the grain in a loop. A capped wake settles nothing and re-arms.
+		delay := min(max(0, t.At.Sub(g.now())), maxWakeDelay) + time.Millisecond
 		g.stopWake = g.timers.SendOnce(delay, g.ctx.Self(), wake{at: t.At})
 	}
 }
