@@ -31,7 +31,9 @@ func syncPoll(s PollState, a Action, now time.Time) (PollState, []Event, error) 
 		if err != nil {
 			return s, nil, InvalidPayload("ends_at must be a time like 2025-03-01T20:00:00Z")
 		}
-		endsAt = t.UTC()
+		if endsAt = t.UTC(); endsAt.Sub(now).Abs() > maxPollSeconds*time.Second {
+			return s, nil, InvalidPayload("ends_at must be within 24 hours of now")
+		}
 	}
 	source := "sync"
 	if a.By.Role == RoleService && sourcePattern.MatchString(a.By.Service) {

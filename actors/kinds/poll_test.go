@@ -198,6 +198,8 @@ func TestPollSyncMirrorsAPlatformPoll(t *testing.T) {
 		"negative votes":       `{"id":"x","question":"Q","status":"open","options":[{"id":"a","title":"A","votes":-1},{"id":"b","title":"B","votes":0}]}`,
 		"no id":                `{"question":"Q","status":"open","options":[{"id":"a","title":"A","votes":0},{"id":"b","title":"B","votes":0}]}`,
 		"empty title":          `{"id":"x","question":"Q","status":"open","options":[{"id":"a","title":" ","votes":0},{"id":"b","title":"B","votes":0}]}`,
+		"ends_at in year 9000": `{"id":"x","question":"Q","status":"open","ends_at":"9000-01-01T00:00:00Z","options":[{"id":"a","title":"A","votes":0},{"id":"b","title":"B","votes":0}]}`,
+		"ends_at two days ago": `{"id":"x","question":"Q","status":"open","ends_at":"2026-11-21T20:00:00Z","options":[{"id":"a","title":"A","votes":0},{"id":"b","title":"B","votes":0}]}`,
 		"bad ends_at":          `{"id":"x","question":"Q","status":"open","ends_at":"soon","options":[{"id":"a","title":"A","votes":0},{"id":"b","title":"B","votes":0}]}`,
 		"unknown option field": `{"id":"x","question":"Q","status":"open","options":[{"id":"a","title":"A","votes":0,"color":"red"},{"id":"b","title":"B","votes":0}]}`,
 	}
