@@ -61,7 +61,17 @@ func (g *grain) Init(ctx cluster.GrainContext) {
 
 func (g *grain) Terminate(cluster.GrainContext) {}
 
-func (g *grain) ReceiveDefault(ctx cluster.GrainContext) { g.tree.Handle(ctx) }
+func (g *grain) ReceiveDefault(ctx cluster.GrainContext) {
+	g.tree.Handle(ctx)
+	// The token keeper found the credentials deleted (a disconnect on
+	// another node): nothing left to run.
+	if r, ok := ctx.Message().(*supervise.Report); ok && r.State == integrations.StateDisconnected && !g.stopping {
+		g.log.Info("the connection's credentials are gone; stopping")
+		g.tree.Stop(ctx)
+		g.stopping = true
+		ctx.Poison(ctx.Self())
+	}
+}
 
 func forbidden() error {
 	return cluster.NewGrainErrorResponse(CodeForbidden, "this account is connected by another user")

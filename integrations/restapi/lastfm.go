@@ -52,11 +52,11 @@ func (a *api) lastfmDelete(c *fiber.Ctx) error {
 	if _, err := a.d.Creds.GetCredentials(ctx, user, grain.ServiceLastfm); errors.Is(err, persistence.ErrNotFound) {
 		return c.JSON(fiber.Map{"data": disconnected(grain.ServiceLastfm)})
 	}
-	if _, err := a.d.Connections.Stop(user, grain.ServiceLastfm, user); err != nil {
-		a.d.Log.Warn("could not stop the Last.fm integration", zap.Error(err))
-	}
 	if err := a.d.Creds.DeleteCredentials(ctx, user, grain.ServiceLastfm); err != nil {
 		return writeError(c, fiber.StatusServiceUnavailable, CodeUnavailable, "the store is unavailable; try again")
+	}
+	if _, err := a.d.Connections.Stop(user, grain.ServiceLastfm, user); err != nil {
+		a.d.Log.Warn("could not stop the Last.fm integration", zap.Error(err))
 	}
 	return c.JSON(fiber.Map{"data": disconnected(grain.ServiceLastfm)})
 }

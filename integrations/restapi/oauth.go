@@ -174,11 +174,12 @@ func (a *api) twitchDisconnect(c *fiber.Ctx) error {
 	case err != nil:
 		return writeError(c, fiber.StatusServiceUnavailable, CodeUnavailable, "the store is unavailable; try again")
 	}
-	if _, err := a.d.Connections.Stop(user, grain.ServiceTwitch, creds.AccountID); err != nil {
-		a.d.Log.Warn("could not stop the Twitch integration; it stops when it finds the tokens gone", zap.Error(err))
-	}
+	// Delete first: an Ensure racing with the stop then finds nothing to start.
 	if err := a.d.Creds.DeleteCredentials(ctx, user, grain.ServiceTwitch); err != nil {
 		return writeError(c, fiber.StatusServiceUnavailable, CodeUnavailable, "the store is unavailable; try again")
+	}
+	if _, err := a.d.Connections.Stop(user, grain.ServiceTwitch, creds.AccountID); err != nil {
+		a.d.Log.Warn("could not stop the Twitch integration; it stops when it finds the tokens gone", zap.Error(err))
 	}
 	_ = a.d.Creds.DeleteState(ctx, user, "twitch.eventsub")
 	// Revoking ends Twitch's side too (its EventSub subscriptions go).

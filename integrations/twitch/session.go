@@ -52,6 +52,7 @@ type session struct {
 	attempts               int
 	lastState              integrations.State
 	lastErr                string
+	stopAwait              context.CancelFunc // a wait for the token runs
 }
 
 // sock is one WebSocket connection.
@@ -81,6 +82,7 @@ type (
 	welcomeDeadline struct{ gen int }
 	closeDraining   struct{ gen int }
 	resubscribe     struct{ session string }
+	tokenReady      struct{ url string }
 )
 
 func (watchdogTick) NotInfluenceReceiveTimeout()    {}
@@ -111,6 +113,9 @@ func (se *session) Receive(ctx actor.Context) {
 		se.timers.After("watchdog", time.Second, watchdogTick{})
 	case *actor.Stopping, *actor.Restarting:
 		se.timers.StopAll()
+		if se.stopAwait != nil {
+			se.stopAwait()
+		}
 		for _, c := range []*sock{se.cur, se.pending, se.draining} {
 			if c != nil {
 				se.closeSock(c, websocket.CloseNormalClosure)
@@ -118,6 +123,11 @@ func (se *session) Receive(ctx actor.Context) {
 		}
 	case dialNow:
 		se.dial(ctx, msg.url, msg.reconnect)
+	case tokenReady:
+		se.stopAwait = nil
+		if se.cur == nil {
+			se.dial(ctx, msg.url, false)
+		}
 	case frame:
 		se.onFrame(ctx, msg)
 	case sockClosed:
@@ -177,6 +187,13 @@ func (se *session) report(ctx actor.Context, st integrations.State, detail, errT
 // dial opens a socket: a fresh session, or (reconnect) the reconnect_url
 // while the current socket keeps running.
 func (se *session) dial(ctx actor.Context, u string, reconnect bool) {
+	if !reconnect && se.s.tokens.Token() == "" {
+		// Without a token nothing can be subscribed and Twitch would close
+		// the socket (4003): wait for the token keeper instead.
+		se.report(ctx, integrations.StateConnecting, "waiting for a valid Twitch token", se.lastErr)
+		se.awaitToken(u)
+		return
+	}
 	dctx, cancel := context.WithTimeout(context.Background(), se.s.iv.CallTimeout)
 	ws, _, err := websocket.DefaultDialer.DialContext(dctx, u, nil)
 	cancel()
@@ -207,6 +224,22 @@ func (se *session) dial(ctx actor.Context, u string, reconnect bool) {
 	}
 	go se.read(c)
 	se.timers.After("welcome-"+strconv.Itoa(c.gen), 10*time.Second, welcomeDeadline{gen: c.gen})
+}
+
+// awaitToken dials u once the token keeper has a token (checked again
+// every 30 s in case of a missed wake-up), off the actor.
+func (se *session) awaitToken(u string) {
+	if se.stopAwait != nil {
+		return
+	}
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	se.stopAwait = cancel
+	self, root, tokens := se.self, se.root, se.s.tokens
+	go func() {
+		defer cancel()
+		_, _ = tokens.Await(c, "")
+		root.Send(self, tokenReady{url: u})
+	}()
 }
 
 // read forwards c's frames to the actor until the socket ends. It never
