@@ -1,6 +1,7 @@
 package kinds
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,6 +37,10 @@ const (
 	maxLoggedAlerts  = 100
 	maxLogBytes      = 80 << 10
 	maxBypassShowing = 3
+	// maxAlertsBytes bounds config and state together: a DynamoDB item holds
+	// 400 KB, and the record's other attributes need a few. The queue gets
+	// what the config, the log and a full screen leave (see queueBudget).
+	maxAlertsBytes = 380 << 10
 	// alertGrace is how long past an alert's duration the server waits for
 	// the view's "ended" before it ends the alert itself.
 	alertGrace = 3 * time.Second
@@ -203,7 +208,7 @@ func (s AlertsState) admit(c AlertsConfig, al Alert, priority *int, by By, now t
 		}
 		al.Bypass = true
 	}
-	if err := s.room(al); err != nil {
+	if err := s.room(c, al); err != nil {
 		return s, nil, err
 	}
 	s.Queue = insertAlert(s.Queue, al)
@@ -231,7 +236,7 @@ func (s AlertsState) replay(c AlertsConfig, a Action, now time.Time) (AlertsStat
 	al := s.Log[i].Alert
 	s.Seq++
 	al.Seq, al.Replay, al.Bypass, al.ReceivedAt, al.Source = s.Seq, true, false, now, source(a.By)
-	if err := s.room(al); err != nil {
+	if err := s.room(c, al); err != nil {
 		return s, nil, err
 	}
 	s.Queue = insertAlert(s.Queue, al)
@@ -343,27 +348,52 @@ func (s AlertsState) log(al Alert, outcome string, at time.Time) AlertsState {
 	s.Log = append(s.Log, LoggedAlert{Alert: al, Outcome: outcome, EndedAt: at})
 	size := 0
 	for _, l := range s.Log {
-		size += alertSize(l.Alert) + 64
+		size += alertSize(l.Alert) + loggedBytes
 	}
 	drop := 0
 	for ; len(s.Log)-drop > maxLoggedAlerts || size > maxLogBytes; drop++ {
-		size -= alertSize(s.Log[drop].Alert) + 64
+		size -= alertSize(s.Log[drop].Alert) + loggedBytes
 	}
 	s.Log = slices.Delete(s.Log, 0, drop)
 	return s
 }
 
 // room refuses an alert the queue has no room for.
-func (s AlertsState) room(al Alert) error {
+func (s AlertsState) room(c AlertsConfig, al Alert) error {
 	size := alertSize(al)
 	for _, q := range s.Queue {
 		size += alertSize(q)
 	}
-	if len(s.Queue) >= maxQueuedAlerts || size > maxQueueBytes {
+	if len(s.Queue) >= maxQueuedAlerts || size > queueBudget(c) {
 		return Rejected("the alert queue is full (%d waiting); clear it or let it play", len(s.Queue))
 	}
 	return nil
 }
+
+// queueBudget is the queue's share of maxAlertsBytes: what the config, a
+// full log and a full screen (maxBypassShowing + 1 alerts, each with its
+// text and the longest media links of the config) leave, at most
+// maxQueueBytes. Reserving the screen matters because an alert goes on
+// screen by a timer: a write nobody asked for, which the store must not refuse.
+func queueBudget(c AlertsConfig) int {
+	raw, _ := json.Marshal(c)
+	links := 0
+	for _, r := range c.Rules {
+		links = max(links, jsonLen(r.ImageURL)+jsonLen(r.SoundURL))
+	}
+	links = max(links, jsonLen(c.ImageURL)+jsonLen(c.SoundURL))
+	shown := maxAlertBytes + shownBytes + 6*maxAlertTextLen + links
+	return min(maxQueueBytes, maxAlertsBytes-len(raw)-maxLogBytes-(maxBypassShowing+1)*shown)
+}
+
+const (
+	// maxAlertBytes bounds alertSize: every field at its longest, escaped.
+	maxAlertBytes = 120 + 6*maxAlertIDLen + 6*maxAlertNameLen + 16 + 64 + 13 + 6*maxAlertMessageLen + 103
+	// shownBytes is what showing adds besides text and links (lane, times, …).
+	shownBytes = 240
+	// loggedBytes is what logging adds (outcome, ended_at).
+	loggedBytes = 72
+)
 
 // alertSize bounds an alert's stored size in bytes (its JSON).
 func alertSize(al Alert) int {

@@ -10,6 +10,24 @@ import (
 	"unicode/utf8"
 )
 
+// maxAlertTextLen bounds an alert's rendered text (a template of 300
+// characters, each variable once, stays well under it): a template
+// repeating {message} thirty times would otherwise put 15,000 characters on
+// screen and 100 KB in the stored state.
+const maxAlertTextLen = 1000
+
+// clipRunes cuts s to at most n characters.
+func clipRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
 // alertVars are the variables an alert template may use.
 var alertVars = []string{"name", "amount", "message", "tier", "months"}
 
@@ -164,7 +182,7 @@ func present(c AlertsConfig, a Alert, lane string, now time.Time) ShownAlert {
 	if strings.TrimSpace(template) == "" {
 		template = builtinTemplate(a)
 	}
-	s.Text = renderTemplate(template, a)
+	s.Text = clipRunes(renderTemplate(template, a), maxAlertTextLen)
 	s.DurationMs = int64(math.Round(duration * 1000))
 	return s
 }
