@@ -123,3 +123,19 @@ func TestScheduleOverlayDropsPastStreams(t *testing.T) {
 	// Once it is over it leaves the page (and the server's timer drops it).
 	waitFor(t, tab, "the finished stream dropped", texts(".sc-name"), 8*time.Second, equals("Speedrun night|Chess with chat"))
 }
+
+// TestGalleryOfTheFirstKinds takes the README gallery's countdown and goal
+// pictures from their live overlays.
+func TestGalleryOfTheFirstKinds(t *testing.T) {
+	srv := startServer(t)
+	tab := obsTab(t, browser(t))
+	cd := srv.widget("ana", `{"type":"countdown","config":{"title":"Starting soon","text":"Grab a drink","duration":300}}`)
+	goal := srv.widget("ana", `{"type":"goal","config":{"title":"Sub goal","target":50,"unit":"subs"}}`)
+	srv.act("ana", goal, "set", `{"value":32}`)
+	run(t, tab, chromedp.Navigate(srv.overlayURL(cd, "")))
+	waitFor(t, tab, "the countdown", text("[data-testid=countdown-time]"), 5*time.Second, equals("05:00"))
+	widgetShot(t, tab, "countdown")
+	run(t, tab, chromedp.Navigate(srv.overlayURL(goal, "")))
+	waitFor(t, tab, "the goal", text("[data-testid=goal-label]"), 5*time.Second, equals("32 / 50 subs"))
+	widgetShot(t, tab, "goal")
+}
