@@ -133,3 +133,28 @@ func TestAlertBoxRecordStaysUnderTheStoreLimit(t *testing.T) {
 	}
 	t.Logf("largest alert box record: %d KB of config and state", z.largest>>10)
 }
+
+// A chat box at its worst: the most messages, each with every field at its
+// longest in six-byte characters, and the longest list of hidden users.
+func TestChatRecordStaysUnderTheStoreLimit(t *testing.T) {
+	hidden := make([]string, maxHiddenUsers)
+	for i := range hidden {
+		hidden[i] = fmt.Sprintf("%03d", i) + strings.Repeat("<", 47)
+	}
+	cfg, _ := json.Marshal(map[string]any{"max_messages": maxChatMessages, "hidden_users": hidden, "hide_commands": false})
+	z := newSizer(t, "chat", string(cfg))
+	badges := make([]string, 10)
+	for i := range badges {
+		badges[i] = fmt.Sprintf("%02d", i) + strings.Repeat("a", 30)
+	}
+	for i := 0; i < 2*maxChatMessages; i++ {
+		if err := z.act("append", map[string]any{"id": fmt.Sprintf("%03d", i) + strings.Repeat("&", 97), "user_id": strings.Repeat(">", 100),
+			"name": strings.Repeat("<", 50), "color": "#ff4500", "badges": badges, "text": strings.Repeat("<", maxChatText)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if z.largest > recordBudget {
+		t.Fatalf("a chat box's config and state reach %d KB, over %d KB", z.largest>>10, recordBudget>>10)
+	}
+	t.Logf("largest chat record: %d KB of config and state", z.largest>>10)
+}
