@@ -58,6 +58,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 	fs.Var(&publicURLs, "public-url", "URL browsers use to reach this service, e.g. https://widgets.example.com (repeat or comma-separate); "+
 		"when set, only pages from it and --allowed-origins may open WebSockets and the Host header is not trusted; when unset, only loopback pages of this host")
 	clusterFlags(fs, &cfg.Cluster)
+	integrations := addIntegrationFlags(fs, &cfg)
 	capsFlags(fs, &cfg)
 	fs.StringVar(&opts.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this internal HOST:PORT, e.g. 127.0.0.1:6060; no sign-in, so never a public address (default: off)")
 	var errs []error
@@ -125,6 +126,7 @@ func parseServe(args []string) (app.Config, serveOpts, error) {
 		errs = append(errs, errors.New("--cursor-secret must be at least 32 characters"))
 	}
 	errs = append(errs, checkCluster(cfg)...)
+	errs = append(errs, integrations.apply(cfg)...)
 	errs = append(errs, checkCaps(cfg)...)
 	if err := checkPprofAddr(opts.pprofAddr); err != nil {
 		errs = append(errs, err)

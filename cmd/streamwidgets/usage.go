@@ -50,6 +50,7 @@ var serveSections = []flagSection{
 	{"Store", prefixes("store", "dynamodb-", "seal-keys")},
 	{"Cluster (README \"Run a cluster\")", prefixes("cluster", "etcd-", "cursor-secret")},
 	{"Browsers and proxies", prefixes("allowed-origins", "proxy-header", "trusted-proxies")},
+	{"Integrations (README \"Connect Twitch\")", prefixes("twitch-", "credentials-keys", "pretzel-", "lastfm-")},
 	{"Limits", prefixes("user-", "address-", "creates-", "body-limit", "max-", "widget-", "ws-")},
 }
 
