@@ -155,10 +155,13 @@ func TestRoomJoinAttemptsAreLimitedPerRoom(t *testing.T) {
 // the grain's mailbox, so the host's play is answered while it computes.
 func TestRoomPasswordCheckDoesNotStallPlayback(t *testing.T) {
 	n := startRoomNode(t, t.TempDir())
-	saved := rooms.DefaultPasswordParams
-	rooms.DefaultPasswordParams = rooms.PasswordParams{MemoryKiB: 64 * 1024, Time: 4, Threads: 1} // ~1 s per check here
-	createRoom(t, n, "r1", "alice", "popcorn")
-	rooms.DefaultPasswordParams = saved
+	slow, err := rooms.HashPasswordWith("popcorn", rooms.PasswordParams{MemoryKiB: 64 * 1024, Time: 4, Threads: 1}) // ~1 s per check here
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.rooms.Create(ctx, actors.RoomUserCaller("alice"), "r1", actors.RoomCreateInput{Title: "t", MediaURL: "/m.webm", PasswordHash: slow}); err != nil {
+		t.Fatal(err)
+	}
 
 	var wg sync.WaitGroup
 	var joinTook time.Duration

@@ -51,7 +51,10 @@ func CheckPassword(pw string) error {
 }
 
 // HashPassword returns the Argon2id hash of pw with a fresh random salt.
-func HashPassword(pw string) (string, error) {
+func HashPassword(pw string) (string, error) { return HashPasswordWith(pw, DefaultPasswordParams) }
+
+// HashPasswordWith is HashPassword with other parameters (tests, benchmarks).
+func HashPasswordWith(pw string, p PasswordParams) (string, error) {
 	if err := CheckPassword(pw); err != nil {
 		return "", err
 	}
@@ -59,7 +62,6 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("room password: salt: %w", err)
 	}
-	p := DefaultPasswordParams
 	key := derive(pw, salt, p, keyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,

@@ -237,7 +237,6 @@ func TestWatchPartyPasswordAndInbox(t *testing.T) {
 	waitFor(t, inbox, "the invite gone", `String(!!document.querySelector(`+jsString(sel)+`))`, 5*time.Second, func(v string) bool { return v == "false" })
 }
 
-
 func createRoomREST(t *testing.T, srv *server, token string, body map[string]any) string {
 	t.Helper()
 	data, _ := json.Marshal(body)
