@@ -363,7 +363,13 @@ func (g *widgetGrain) authorize(caller *widgetpb.Caller, acc access) (persistenc
 		return persistence.Record{}, by, err
 	}
 	if err := g.settle(); err != nil {
-		return persistence.Record{}, by, err
+		if !settleRefused(err) {
+			return persistence.Record{}, by, err
+		}
+		// A transition time caused that can never be stored (the state
+		// outgrew a store item) or read: the caller still reaches the widget
+		// as stored, so its owner can fix, reset or delete it.
+		g.log.Debug("settle refused; serving the stored state", zap.Error(err))
 	}
 	return *g.rec, by, nil
 }

@@ -40,6 +40,15 @@ func (g *widgetGrain) settle() error {
 	return err
 }
 
+// settleRefused tells a settle that can never succeed as it stands (the
+// store refuses the state's size, the kind cannot read the state) from a
+// store that is only unavailable for now.
+func settleRefused(err error) bool {
+	var we *Error
+	var ke *kinds.Error
+	return errors.As(err, &we) && we.Code == CodeTooLarge || errors.As(err, &ke)
+}
+
 func (g *widgetGrain) onTick() {
 	if g.rec == nil {
 		g.syncTicker()
@@ -62,7 +71,11 @@ func (g *widgetGrain) onWake(w wake) {
 	if g.rec == nil {
 		return
 	}
-	if err := g.settle(); err != nil {
+	if err := g.settle(); err != nil && settleRefused(err) {
+		// Retrying cannot help: wait for the next change (its save re-arms the wake).
+		g.log.Error("a timed transition was refused; it is retried after the widget's next change", zap.Error(err))
+		return
+	} else if err != nil {
 		g.log.Warn("timed settle failed; retrying in a second", zap.Error(err))
 		g.wakeAt = g.now().Add(time.Second)
 		g.stopWake = g.timers.SendOnce(time.Second, g.ctx.Self(), wake{at: g.wakeAt})

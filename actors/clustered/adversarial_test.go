@@ -1,7 +1,9 @@
 package clustered_test
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/actors/actortest"
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
+	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
 // Inputs a hostile (or careless) widget owner controls, against the grain.
@@ -57,3 +60,99 @@ func TestAWakeFarInTheFutureDoesNotSpin(t *testing.T) {
 		t.Fatalf("the grain settled %d times in 0.5 s for a stream in the year 9000: its wake wrapped around and spins", woke)
 	}
 }
+
+// balloon is a test kind whose timer grows its state past what a store item
+// holds: the write nobody asked for is refused by the store.
+type balloonState struct {
+	Air    string    `json:"air,omitempty"`
+	PopsAt time.Time `json:"pops_at,omitzero"`
+}
+
+type balloon struct {
+	kinds.Plain[struct{}, balloonState]
+}
+
+func (balloon) Info() kinds.Info {
+	return kinds.Info{Type: "balloon", Name: "Balloon", ConfigSchema: map[string]any{"type": "object", "properties": map[string]any{}},
+		Actions: []kinds.ActionSpec{{Name: "inflate", Label: "Inflate"}, {Name: "deflate", Label: "Deflate"}}}
+}
+func (balloon) Defaults() struct{}                       { return struct{}{} }
+func (balloon) Validate(struct{}) error                  { return nil }
+func (balloon) Initial(struct{}, time.Time) balloonState { return balloonState{} }
+func (balloon) Timer(_ struct{}, s balloonState, _ time.Time) kinds.Timer {
+	return kinds.Timer{At: s.PopsAt}
+}
+
+func (balloon) Apply(_ struct{}, s balloonState, a kinds.Action, now time.Time) (balloonState, []kinds.Event, error) {
+	switch a.Name {
+	case "inflate":
+		s.PopsAt = now.Add(200 * time.Millisecond)
+	case "deflate":
+		s = balloonState{}
+	}
+	return s, nil, nil
+}
+
+func (balloon) Settle(_ struct{}, s balloonState, now time.Time) (balloonState, []kinds.Event, bool) {
+	if s.PopsAt.IsZero() || now.Before(s.PopsAt) {
+		return s, nil, false
+	}
+	return balloonState{Air: strings.Repeat("x", 500<<10)}, nil, true
+}
+
+// itemLimited refuses records over DynamoDB's item size, as its store does.
+type itemLimited struct {
+	persistence.Store
+	refused atomic.Int64
+}
+
+func (s *itemLimited) Put(ctx context.Context, rec persistence.Record, expected int64) (persistence.Record, error) {
+	if len(rec.Config)+len(rec.State) > 400<<10 {
+		s.refused.Add(1)
+		return persistence.Record{}, persistence.ErrTooLarge
+	}
+	return s.Store.Put(ctx, rec, expected)
+}
+
+// When the store refuses a write a timer caused (the state outgrew an
+// item), the widget must stay the owner's: readable, reconfigurable and
+// deletable, and the grain must not retry the same refused write forever.
+func TestATimedWriteTheStoreRefusesLeavesTheWidgetManageable(t *testing.T) {
+	reg, err := kinds.NewRegistry(kinds.Erase[struct{}, balloonState](balloon{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var store *itemLimited
+	clock := actortest.NewClock(start)
+	n := startNode(t, t.TempDir(), clock, time.Minute, func(d *actors.Deps) {
+		d.Kinds = reg
+		store = &itemLimited{Store: d.Store}
+		d.Store = store
+	})
+	alice := actors.UserCaller("alice")
+	if _, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "balloon", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Act(ctx, alice, "b", "inflate", nil); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	waitFor(t, 2*time.Second, func() bool { return store.refused.Load() > 0 }, "the timed write to be refused")
+	if _, err := n.w.Get(ctx, alice, "b"); err != nil {
+		t.Errorf("get after a refused timed write: %v", err)
+	}
+	if _, err := n.w.Update(ctx, alice, "b", actors.UpdateInput{Title: ptr("renamed")}); err != nil {
+		t.Errorf("rename after a refused timed write: %v", err)
+	}
+	time.Sleep(100 * time.Millisecond) // the rename's save re-arms the wake once
+	before := store.refused.Load()
+	time.Sleep(1500 * time.Millisecond)
+	if again := store.refused.Load() - before; again > 0 {
+		t.Errorf("the grain retried the refused write %d times on its own", again)
+	}
+	if _, err := n.w.Delete(ctx, alice, "b"); err != nil {
+		t.Fatalf("the owner cannot delete a widget whose timed write was refused: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
