@@ -42,6 +42,8 @@ func Register(app *fiber.App) {
 	app.Get("/", securityHeaders, page("console.html"))
 	app.Get("/widgets/:widgetId", securityHeaders, page("overlay.html"))
 	registerRooms(app, static) // watch-party pages: rooms.go
+	// Browsers that ignore the pages' <link rel="icon"> still ask for this.
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect("/assets/favicon.svg", fiber.StatusMovedPermanently) })
 	app.Use("/assets", securityHeaders, filesystem.New(filesystem.Config{
 		Root: http.FS(static), PathPrefix: "", MaxAge: 60,
 	}))

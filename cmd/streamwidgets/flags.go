@@ -282,35 +282,6 @@ func token(args []string, out io.Writer) error {
 	return err
 }
 
-// loginLink prints a console URL carrying a one-time sign-in ticket in its
-// fragment (never sent to a server, so never in an access log).
-func loginLink(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("login-link", flag.ContinueOnError)
-	data := fs.String("data", "./data", "data directory of the server to sign in to")
-	user := fs.String("user", "", "user id to sign in as; required")
-	base := fs.String("url", "http://127.0.0.1:8080", "the server's address as your browser reaches it")
-	ttl := fs.Duration("ttl", 15*time.Minute, "how long the link stays valid (it works once)")
-	if err := parseWithEnv(fs, args); err != nil {
-		return err
-	}
-	if *user == "" {
-		return errors.New("--user is required")
-	}
-	if u, err := url.Parse(*base); err != nil || u.Scheme == "" || u.Host == "" {
-		return fmt.Errorf("--url %q is not an address like http://host:port", *base)
-	}
-	iss, err := auth.LoadLocalIssuer(*data)
-	if err != nil {
-		return err
-	}
-	ticket, err := iss.MintTicket(*user, *ttl)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(out, "%s/#signin=%s\n", strings.TrimSuffix(*base, "/"), ticket)
-	return err
-}
-
 func newLogger(level string) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -17,15 +18,41 @@ import (
 	"github.com/fasthttp/websocket"
 )
 
-// binary builds the real command once per test run.
+// binary builds the real command once per test run (each build takes
+// tens of seconds on a busy machine); TestMain removes it.
 func binary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "streamwidgets")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "streamwidgets-bin-")
+		if build.err != nil {
+			return
+		}
+		bin := filepath.Join(build.dir, "streamwidgets")
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			build.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		build.bin = bin
+	})
+	if build.err != nil {
+		t.Fatal(build.err)
 	}
-	return bin
+	return build.bin
+}
+
+var build struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
 }
 
 func freeAddr(t *testing.T) string {
@@ -234,7 +261,11 @@ func TestHelpDocumentsEveryFlagAndBadConfigIsReportedAtOnce(t *testing.T) {
 	// A data dir no server ever used: refuse, instead of signing with a key the server lacks.
 	for _, cmd := range []string{"token", "login-link"} {
 		empty := t.TempDir()
-		out, err = exec.Command(bin, cmd, "--data", empty, "--user", "alice").CombinedOutput()
+		args := []string{cmd, "--data", empty, "--user", "alice"}
+		if cmd == "login-link" {
+			args = append(args, "--wait", "0") // no server to wait for
+		}
+		out, err = exec.Command(bin, args...).CombinedOutput()
 		if err == nil || !bytes.Contains(out, []byte("start the server with this --data first")) {
 			t.Fatalf("%s on an unused data dir: %v %s", cmd, err, out)
 		}

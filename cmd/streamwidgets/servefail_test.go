@@ -71,7 +71,7 @@ func TestFailedServeLeavesNoTrap(t *testing.T) {
 		if _, err := os.Stat(data); !os.IsNotExist(err) {
 			t.Fatalf("a failed start created %s (stat: %v)", data, err)
 		}
-		link, err := exec.Command(bin, "login-link", "--data", data, "--user", "alice").CombinedOutput()
+		link, err := exec.Command(bin, "login-link", "--data", data, "--user", "alice", "--wait", "0").CombinedOutput()
 		if err == nil || !bytes.Contains(link, []byte("start the server with this --data first")) {
 			t.Fatalf("login-link after the failed start: %v %s", err, link)
 		}
