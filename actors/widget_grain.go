@@ -376,16 +376,17 @@ func (g *widgetGrain) authorize(caller *widgetpb.Caller, acc access) (persistenc
 
 // allowAction spends one token of the action's per-widget budget: its
 // spec's Rate (a poll's votes, chat lines) or the node's default for
-// actions people press.
+// actions people press. Names the kind lacks share one budget (key ""),
+// so invented names neither escape the limit nor grow the map.
 func (g *widgetGrain) allowAction(name string, spec kinds.ActionSpec) error {
-	lim := g.actions[name]
+	lim := g.actions[spec.Name]
 	if lim == nil {
 		perSecond, burst := spec.Rate.PerSecond, spec.Rate.Burst
 		if perSecond <= 0 {
 			perSecond, burst = g.deps.ActionsPerSecond, g.deps.ActionBurst
 		}
 		lim = rate.NewLimiter(rate.Limit(perSecond), burst)
-		g.actions[name] = lim
+		g.actions[spec.Name] = lim
 	}
 	if !lim.Allow() {
 		return &Error{Code: CodeRateLimited, Message: "too many " + quote(name) + " actions on this widget; slow down"}

@@ -3,6 +3,7 @@ package clustered_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -156,3 +157,34 @@ func TestATimedWriteTheStoreRefusesLeavesTheWidgetManageable(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Every action name gets its own per-widget budget. Names the kind does not
+// have must share one: otherwise a script inventing a new name per request
+// is never limited (each still decodes the whole state to be refused), and
+// the grain keeps a bucket per invented name for as long as it lives.
+func TestUnknownActionNamesShareOneBudget(t *testing.T) {
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
+		d.ActionsPerSecond, d.ActionBurst = 1, 5
+	})
+	alice := actors.UserCaller("alice")
+	if _, err := n.w.Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	limited := 0
+	for i := 0; i < 50; i++ {
+		_, err := n.w.Act(ctx, alice, "g", fmt.Sprintf("made-up-%d", i), nil)
+		switch code(err) {
+		case actors.CodeRateLimited:
+			limited++
+		case kinds.CodeUnknownAction:
+		default:
+			t.Fatalf("unknown action %d: %v", i, err)
+		}
+	}
+	if limited < 40 {
+		t.Fatalf("%d of 50 invented action names were limited (burst 5): each name got a budget of its own", limited)
+	}
+	if _, err := n.w.Act(ctx, alice, "g", "increment", json.RawMessage(`{"by":1}`)); err != nil {
+		t.Fatalf("the kind's own actions must keep their budget: %v", err)
+	}
+}
