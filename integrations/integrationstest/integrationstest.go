@@ -106,6 +106,8 @@ type Host struct {
 
 type statusRequest struct{}
 
+type restartRequest struct{}
+
 type host struct {
 	tree     *supervise.Tree
 	children []supervise.Child
@@ -117,6 +119,10 @@ func (h *host) Receive(ctx actor.Context) {
 		h.tree.Start(ctx, h.children)
 	case statusRequest:
 		ctx.Respond(h.tree.Status())
+	case restartRequest:
+		h.tree.Stop(ctx)
+		h.tree.Start(ctx, h.children)
+		ctx.Respond(true)
 	default:
 		h.tree.Handle(ctx)
 	}
@@ -147,6 +153,15 @@ func (h *Host) Status(t testing.TB) integrations.Status {
 		t.Fatalf("integrationstest: status: %v", err)
 	}
 	return res.(integrations.Status)
+}
+
+// Restart stops the children and starts them again at once (a streamer
+// connecting again).
+func (h *Host) Restart(t testing.TB) {
+	t.Helper()
+	if _, err := h.System.Root.RequestFuture(h.PID, restartRequest{}, 5*time.Second).Result(); err != nil {
+		t.Fatalf("integrationstest: restart: %v", err)
+	}
 }
 
 // Eventually calls check every 20 ms until it returns nil or timeout

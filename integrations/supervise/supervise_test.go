@@ -95,3 +95,22 @@ func TestBackoffDoublesAndIsCapped(t *testing.T) {
 		base = min(base*2, time.Second)
 	}
 }
+
+// TestRestartStartsEveryPartAgain: stopping and starting at once (a new
+// "Connect") must not collide with the stopping children's names.
+func TestRestartStartsEveryPartAgain(t *testing.T) {
+	var ticks atomic.Int32
+	h := integrationstest.StartHost(t, "test", []supervise.Child{
+		{Name: "steady", Props: actor.PropsFromProducer(func() actor.Actor { return &steady{ticks: &ticks} })},
+	}, supervise.Policy{}, integrationstest.Logger(t))
+	for range 3 {
+		h.Restart(t)
+	}
+	integrationstest.Eventually(t, 2*time.Second, func() error {
+		st := h.Status(t)
+		if len(st.Components) != 1 || st.Components[0].Run != "running" || st.State != integrations.StateConnected {
+			return fmt.Errorf("after restarts: %+v", st.Components)
+		}
+		return nil
+	})
+}

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -69,6 +70,7 @@ type Tree struct {
 	now      func() time.Time
 	children map[string]*childState // by name
 	names    map[string]string      // pid id -> name
+	gen      int                    // starts so far
 }
 
 // NewTree returns an empty tree for a connection to service.
@@ -80,10 +82,12 @@ func NewTree(service string, log *zap.Logger) *Tree {
 }
 
 // Start spawns children under the host ctx (whose props must carry
-// Strategy) and forgets any previous ones.
+// Strategy) and forgets any previous ones. Each start names its children
+// anew: children of a previous start may still be stopping.
 func (t *Tree) Start(ctx actor.Context, children []Child) {
+	t.gen++
 	for _, c := range children {
-		pid, err := ctx.SpawnNamed(c.Props, c.Name)
+		pid, err := ctx.SpawnNamed(c.Props, fmt.Sprintf("%s-%d", c.Name, t.gen))
 		if err != nil {
 			t.log.Error("integration part did not start", zap.String("part", c.Name), zap.Error(err))
 			t.children[c.Name] = &childState{comp: integrations.Component{Name: c.Name, Run: "stopped", State: integrations.StateDegraded,
