@@ -17,6 +17,7 @@ import (
 // TestConsoleValidatesEditsAndDeletes: the server's validation message shows
 // next to the form; edits, the active switch and delete work and stick.
 func TestConsoleValidatesEditsAndDeletes(t *testing.T) {
+	t.Parallel()
 	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
@@ -77,12 +78,14 @@ func previewText(sel string) string {
 // consoleFiles are the console's own sources (the overlay runtime and the
 // kinds' render modules are shared with OBS pages and not checked here).
 var consoleFiles = []string{"console.html", "console.css", "js/console.js", "js/detail.js", "js/form.js",
-	"js/schema_form.js", "js/actions.js", "js/preview.js", "js/api.js", "js/dom.js", "js/duration.js"}
+	"js/schema_form.js", "js/actions.js", "js/preview.js", "js/api.js", "js/dom.js", "js/duration.js",
+	"js/control_token.js"}
 
 // TestConsoleHasNoKindSpecificCode (issue 11): adding a kind needs no console
 // change, so no console source names a kind's type as a string or imports a
 // kind's render module.
 func TestConsoleHasNoKindSpecificCode(t *testing.T) {
+	t.Parallel()
 	var types []string
 	for _, info := range kinds.Default().Infos() {
 		types = append(types, regexp.QuoteMeta(info.Type))

@@ -5,6 +5,7 @@ import { h, clear } from "./dom.js";
 import { widgetForm } from "./form.js";
 import { actionPanel } from "./actions.js";
 import { mountPreview } from "./preview.js";
+import { controlTokenCard } from "./control_token.js";
 
 export function obsURL(rec) {
   return `${location.origin}/widgets/${encodeURIComponent(rec.id)}#token=${encodeURIComponent(rec.access_token)}`;
@@ -49,7 +50,8 @@ export function showDetail(container, rec, kind, deps) {
     h("div", { class: "row head-side" }, h("label", { class: "row switch" }, active, "Active"), del)));
 
   // Controls and the live preview.
-  const panel = actionPanel(kind, (name, payload) => conn.action(rec.id, name, payload));
+  const send = (name, payload) => conn.action(rec.id, name, payload);
+  const panel = actionPanel(kind, send);
   container.append(h("div", { class: "card" }, h("h3", {}, "Controls"), panel.el));
   const box = h("div", { class: "preview" });
   container.append(h("div", { class: "card" }, h("h3", {}, "Live preview"), box));
@@ -88,6 +90,9 @@ export function showDetail(container, rec, kind, deps) {
       h("li", {}, "Refresh browser when scene becomes active: ", h("b", {}, "off"))),
     h("div", { class: "row regen" }, regen, h("span", { class: "warn" }, "Regenerating replaces the token: old OBS URLs stop working immediately."))));
 
+  // Stream Deck / bots: the widget's control token.
+  container.append(controlTokenCard(rec, kind, { api }).el);
+
   // Settings, from the kind's config schema.
   const form = widgetForm(kind, rec, async (body) => {
     const r = await api.call("PUT", `/records/stream_widgets/${encodeURIComponent(rec.id)}`, body);
@@ -113,7 +118,8 @@ export function showDetail(container, rec, kind, deps) {
 
   return {
     update(live) {
-      if (live) apply({ ...live, access_token: rec.access_token });
+      if (!live) return;
+      apply({ ...live, access_token: rec.access_token });
     },
     viewers({ obs: n, managers: m }) {
       obs.dataset.count = String(n);
