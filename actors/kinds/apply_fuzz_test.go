@@ -21,6 +21,27 @@ func FuzzApply(f *testing.F) {
 	} {
 		f.Add([]byte(s), uint32(1000), uint8(0))
 	}
+	// One realistic payload per kind's action, so the fuzzer starts from
+	// inputs that pass decoding and reaches the transitions behind it.
+	for _, s := range []string{
+		`{"type":"cheer"}`, `{"id":"manual-1"}`, `{"id":"manual-1","seq":1}`,
+		`{"id":"evt-1","type":"resub","name":"Viewer","amount":5,"tier":"1000","months":14,"message":"hi <3 & thanks","priority":5,"test":false}`,
+		`{"id":"m1","user_id":"u1","name":"Viewer","color":"#ff4500","badges":["moderator","subscriber"],"text":"hello <b>chat</b>","ts":"2025-03-01T20:00:00Z"}`,
+		`{"id":"m1"}`, `{"user_id":"u1"}`, `{"amount":12.5,"name":"Donor"}`, `{"value":1e12}`,
+		`{"source":"streamlabs","event_id":"tip-1","amount":5,"name":"Donor","currency":"USD"}`,
+		`{"id":"e1","type":"raid","name":"Raider","amount":42,"message":"hi"}`, `{"by":-1e12}`,
+		`{"title":"Song","artist":"Artist","album":"Album","art_url":"https://i.example/a.jpg","started_at":"2025-03-01T19:59:00Z","duration_ms":210000,"source":"spotify"}`,
+		`{"duration_seconds":30}`, `{"voter":"viewer1","option":2}`,
+		`{"id":"p1","question":"Which game?","options":[{"id":"a","title":"A","votes":3},{"id":"b","title":"B","votes":5}],"status":"open","ends_at":"2025-03-01T20:01:00Z"}`,
+		`{"id":"p1","question":"Which game?","options":[{"id":"a","title":"A","votes":3},{"id":"b","title":"B","votes":5}],"status":"closed","ends_at":"9999-12-31T23:59:59Z"}`,
+		`{"name":"Follower","amount":100}`, `{"event_type":"cheer","name":"Cheerer","amount":100}`,
+		`{"title":"Stream","start":"2025-03-02T18:00:00Z","end":"2025-03-02T21:00:00Z","category":"Games","id":"s1"}`, `{"id":"s1"}`,
+		`{"segments":[{"title":"Stream","start":"2025-03-02T18:00:00Z"},{"title":"Far","start":"9000-01-01T00:00:00Z","id":"far"}]}`,
+		`{"viewers":120,"followers":5000,"subscribers":300,"live":true,"started_at":"2025-03-01T18:00:00Z"}`,
+	} {
+		f.Add([]byte(s), uint32(1000), uint8(0))
+		f.Add([]byte(s), uint32(15_000), uint8(1))
+	}
 	f.Add([]byte(`{"seconds":5}`), uint32(6_000), uint8(3))
 	f.Add([]byte(`{}`), uint32(0), uint8(1))
 	stable := map[string]bool{CodeInvalidPayload: true, CodeRejected: true}
