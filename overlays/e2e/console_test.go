@@ -79,7 +79,7 @@ func previewText(sel string) string {
 // kinds' render modules are shared with OBS pages and not checked here).
 var consoleFiles = []string{"console.html", "console.css", "js/console.js", "js/detail.js", "js/form.js",
 	"js/schema_form.js", "js/actions.js", "js/preview.js", "js/api.js", "js/dom.js", "js/duration.js",
-	"js/control_token.js"}
+	"js/control_token.js", "js/log_panel.js"}
 
 // TestConsoleHasNoKindSpecificCode (issue 11): adding a kind needs no console
 // change, so no console source names a kind's type as a string or imports a

@@ -6,6 +6,7 @@ import { widgetForm } from "./form.js";
 import { actionPanel } from "./actions.js";
 import { mountPreview } from "./preview.js";
 import { controlTokenCard } from "./control_token.js";
+import { logPanel } from "./log_panel.js";
 
 export function obsURL(rec) {
   return `${location.origin}/widgets/${encodeURIComponent(rec.id)}#token=${encodeURIComponent(rec.access_token)}`;
@@ -56,6 +57,8 @@ export function showDetail(container, rec, kind, deps) {
   const box = h("div", { class: "preview" });
   container.append(h("div", { class: "card" }, h("h3", {}, "Live preview"), box));
   const preview = mountPreview(box, () => conn.now()); // once in the page: its frame needs a document
+  const log = logPanel(rec, kind, { api, send }); // kinds whose REST state keeps a log
+  if (log) container.append(log.el);
 
   // Add to OBS.
   const url = h("input", { readonly: "", value: obsURL(rec), class: "obs-url", "data-testid": "obs-url", "aria-label": "OBS URL" });
@@ -120,6 +123,7 @@ export function showDetail(container, rec, kind, deps) {
     update(live) {
       if (!live) return;
       apply({ ...live, access_token: rec.access_token });
+      if (log) log.update(live);
     },
     viewers({ obs: n, managers: m }) {
       obs.dataset.count = String(n);
@@ -133,6 +137,7 @@ export function showDetail(container, rec, kind, deps) {
     },
     destroy() {
       preview.destroy();
+      if (log) log.destroy();
     },
   };
 }
