@@ -52,7 +52,8 @@ type Config struct {
 	// different homes; only for a loopback URL. 0: 90 (the server allows 100
 	// per address by default); negative: one source address.
 	SocketsPerAddress int
-	// DialConcurrency bounds connects in flight. Default 64.
+	// DialConcurrency bounds connects in flight (a storm reconnects at this
+	// pace). Default 256.
 	DialConcurrency int
 	// Keep leaves the widgets in place after the run (default: deleted).
 	Keep bool
@@ -112,7 +113,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.StormAt, p.StormAt)
 	setDur(&c.Settle, 5*time.Second)
 	setInt(&c.SocketsPerAddress, 90)
-	setInt(&c.DialConcurrency, 64)
+	setInt(&c.DialConcurrency, 256)
 	if c.ManagersPerUser == 0 {
 		perUser := float64(c.WidgetsPerUser) * c.ActionRate
 		c.ManagersPerUser = min(max(1, int(perUser/15)+1), c.WidgetsPerUser, 20)

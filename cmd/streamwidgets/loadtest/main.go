@@ -35,7 +35,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.StormAt, "storm-at", 0, "cut every viewer socket at once this far into the actions, and reconnect them all (connection-storm: 10s)")
 	fs.DurationVar(&cfg.Settle, "settle", 0, "after the last action, how long subscribers may take to show the final value (default 5s)")
 	fs.IntVar(&cfg.SocketsPerAddress, "sockets-per-address", 0, "loopback only: spread sockets over 127.0.0.2, .3, … with at most this many each (default 90; the server allows 100 per address); -1: one address")
-	fs.IntVar(&cfg.DialConcurrency, "dial-concurrency", 0, "connects in flight at once (default 64)")
+	fs.IntVar(&cfg.DialConcurrency, "dial-concurrency", 0, "connects in flight at once (default 256)")
 	fs.StringVar(&cfg.PprofURL, "pprof", "", "the node's profiling endpoint (serve --pprof-addr), e.g. http://127.0.0.1:6060: a GC is forced there before memory is read, for exact per-socket and per-grain heap")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the widgets after the run (default: deleted)")
 	fs.StringVar(&cfg.Out, "out", "", "directory for samples.csv, seconds.csv and report.html (charts)")
