@@ -91,7 +91,19 @@ func checkAccepted(t *testing.T, def Definition, cfg, state json.RawMessage, lat
 	if _, err := def.View(cfg, state, later); err != nil {
 		t.Fatalf("%s returned a state View refuses: %s: %v", what, state, err)
 	}
-	def.Timer(cfg, state, later)
+	// A wake the state asks for must settle something when it comes: the
+	// grain re-arms the same wake at once otherwise, in a loop.
+	if tm := def.Timer(cfg, state, later); !tm.At.IsZero() {
+		at := tm.At.Add(time.Millisecond)
+		if at.Before(later) {
+			at = later
+		}
+		if next, _, changed, err := def.Settle(cfg, state, at); err == nil && !changed {
+			if again := def.Timer(cfg, next, at); !again.At.IsZero() && !again.At.After(at) {
+				t.Fatalf("%s: a wake at %v settles nothing and asks for %v again (the grain would spin): %s", what, tm.At, again.At, state)
+			}
+		}
+	}
 	_, _, err := def.Apply(cfg, state, Action{Name: "no-such-action"}, later)
 	var ke *Error
 	if !errors.As(err, &ke) || ke.Code != CodeUnknownAction {
