@@ -122,3 +122,50 @@ func jsonOf(m msg) string {
 	data, _ := json.Marshal(m)
 	return string(data)
 }
+
+// A reconnect storm (every OBS view of a widget drops at once and comes
+// back, twice over) leaves the console's viewer count exact: dead sockets
+// are not counted, nothing is counted twice.
+func TestViewerCountsSurviveAReconnectStorm(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	alice := n.token("alice")
+	w := n.create(alice, msg{"type": "goal", "title": "Subs", "active": true})
+	console := n.session(alice)
+	subscribeTo(console, w.ID)
+	const views = 60
+	connect := func() []*wsClient {
+		out := make([]*wsClient, views)
+		for i := range out {
+			c := n.dial("", 0)
+			c.send(msg{"type": "AUTH", "token": w.AccessToken})
+			c.send(msg{"type": "WIDGET_SUBSCRIBE", "widgetId": w.ID})
+			out[i] = c
+		}
+		for _, c := range out {
+			c.awaitType("WIDGET_INITIAL_STATE")
+		}
+		return out
+	}
+	views1 := connect()
+	console.await("60 OBS views", func(m msg) bool { return m.str("type") == "WIDGET_VIEWERS" && m.num("obs") == views })
+	for round := 0; round < 2; round++ {
+		for _, c := range views1 {
+			_ = c.conn.UnderlyingConn().Close() // dropped, no close frame
+		}
+		views1 = connect()
+	}
+	last := console.await("the count to settle at 60", func(m msg) bool { return m.str("type") == "WIDGET_VIEWERS" && m.num("obs") == views })
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		m, err := console.read(time.Until(deadline))
+		if err != nil {
+			break
+		}
+		if m.str("type") == "WIDGET_VIEWERS" {
+			last = m
+		}
+	}
+	if last.num("obs") != views || last.num("managers") != 1 {
+		t.Fatalf("after the storm the console shows %v, want %d OBS views and 1 manager", last, views)
+	}
+}
