@@ -23,23 +23,28 @@ const STATE_TEXT = {
 };
 
 const css = `
-#integrations-dialog { max-width: 46rem; width: calc(100% - 2rem); border: 1px solid #8884; border-radius: 8px; padding: 1rem 1.25rem; }
-#integrations-dialog::backdrop { background: #0006; }
-#integrations-dialog h2 { margin: 0 0 .75rem; display: flex; align-items: center; gap: .5rem; }
-#integrations-dialog h2 .spacer { flex: 1; }
-.intg-card { border: 1px solid #8884; border-radius: 6px; padding: .75rem 1rem; margin: .75rem 0; }
-.intg-card h3 { margin: 0 0 .4rem; display: flex; gap: .5rem; align-items: center; }
-.intg-state { font-size: .8rem; padding: .1rem .5rem; border-radius: 999px; background: #8883; }
-.intg-state.connected { background: #1a7f3726; color: #1a7f37; }
-.intg-state.revoked, .intg-state.scope_missing, .intg-state.degraded, .intg-state.token_expired { background: #cf222e26; color: #cf222e; }
-.intg-state.rate_limited, .intg-state.connecting { background: #9a670026; color: #9a6700; }
-.intg-advice { margin: .3rem 0; }
-.intg-msg { margin: .3rem 0; font-size: .9rem; opacity: .85; }
-.intg-actions { display: flex; gap: .5rem; flex-wrap: wrap; margin-top: .5rem; align-items: center; }
-.intg-banner { padding: .5rem .75rem; border-radius: 6px; margin-bottom: .5rem; }
-.intg-banner.ok { background: #1a7f3726; } .intg-banner.warn { background: #9a670026; } .intg-banner.error { background: #cf222e26; }
-.intg-card ul { margin: .25rem 0; padding-left: 1.25rem; font-size: .9rem; }
-.intg-card details { margin-top: .4rem; font-size: .9rem; }
+#integrations-dialog { background: var(--panel); color: var(--text); border: 1px solid var(--line); border-radius: 14px; padding: 20px;
+  width: min(720px, calc(100vw - 24px)); max-height: calc(100vh - 24px); overflow: auto; }
+#integrations-dialog::backdrop { background: rgba(0, 0, 0, .6); }
+#integrations-dialog .intg-head { display: flex; align-items: center; gap: 8px; margin-bottom: 12px; }
+#integrations-dialog .intg-head h2 { flex: 1; }
+.intg-card { background: var(--panel2); border: 1px solid var(--line); border-radius: 12px; padding: 14px 16px; margin: 12px 0; }
+.intg-card h3 { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin-bottom: 6px; }
+.intg-state { font-size: 13px; font-weight: 600; padding: 2px 10px; border-radius: 20px; background: var(--panel); color: var(--muted); }
+.intg-state.connected { color: var(--ok); }
+.intg-state.revoked, .intg-state.scope_missing, .intg-state.degraded, .intg-state.token_expired { color: var(--bad); }
+.intg-state.rate_limited, .intg-state.connecting { color: var(--warn); }
+.intg-account { color: var(--muted); font-size: 14px; }
+.intg-advice { margin: 6px 0; }
+.intg-msg { margin: 6px 0; font-size: 14px; color: var(--muted); overflow-wrap: anywhere; }
+.intg-actions { display: flex; gap: 8px; flex-wrap: wrap; margin-top: 10px; align-items: center; }
+.intg-actions input { width: min(240px, 100%); }
+.intg-banner { padding: 8px 12px; border-radius: 8px; margin-bottom: 8px; border: 1px solid var(--line); }
+.intg-banner.ok { color: var(--ok); } .intg-banner.warn { color: var(--warn); } .intg-banner.error { color: var(--bad); }
+.intg-card ul { margin: 6px 0; padding-left: 20px; font-size: 14px; }
+.intg-card details { margin-top: 8px; font-size: 14px; }
+.intg-card summary { cursor: pointer; color: var(--muted); }
+.intg-card code { font-size: 13px; }
 `;
 
 const el = (tag, props = {}, ...children) => {
@@ -56,6 +61,7 @@ const el = (tag, props = {}, ...children) => {
 let dialog = null;
 let banner = null;
 let refresh = null;
+let bannerUntil = 0; // an outcome banner stays a few seconds, then the status speaks
 
 function api() {
   const s = loadSession();
@@ -64,12 +70,13 @@ function api() {
 
 function ensureDialog() {
   if (dialog) return dialog;
-  const style = document.createElement("style");
-  style.textContent = css;
-  document.head.append(style);
+  // An adopted sheet: the console's CSP (style-src 'self') refuses <style>.
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
   banner = el("div", { class: "intg-banner", hidden: "", role: "status", "data-testid": "integrations-banner" });
   dialog = el("dialog", { id: "integrations-dialog", "data-testid": "integrations-dialog" },
-    el("h2", {}, "Integrations", el("span", { class: "spacer" }), el("button", { class: "link", onclick: () => dialog.close() }, "Close")),
+    el("div", { class: "intg-head" }, el("h2", {}, "Integrations"), el("button", { class: "link", onclick: () => dialog.close() }, "Close")),
     banner,
     el("div", { id: "integrations-list" }));
   dialog.addEventListener("close", () => { clearInterval(refresh); refresh = null; });
@@ -78,6 +85,7 @@ function ensureDialog() {
 }
 
 function showBanner(kind, text) {
+  bannerUntil = Date.now() + 8000;
   banner.hidden = !text;
   banner.className = `intg-banner ${kind}`;
   banner.textContent = text || "";
@@ -97,6 +105,7 @@ async function render() {
   if (!a) return;
   const r = await a.call("GET", "/integrations");
   const list = document.getElementById("integrations-list");
+  if (Date.now() > bannerUntil) banner.hidden = true;
   if (!r.ok) {
     showBanner("error", r.error);
     return;
@@ -109,7 +118,7 @@ function card(a, s) {
   const state = st.state || "disconnected";
   const box = el("section", { class: "intg-card", "data-testid": `integration-${s.service}` },
     el("h3", {}, s.name, el("span", { class: `intg-state ${state}`, "data-testid": `integration-${s.service}-state` }, STATE_TEXT[state] || state)));
-  if (st.account && (st.account.name || st.account.id)) box.append(el("div", {}, "Account: ", st.account.name || st.account.id));
+  if (st.account && (st.account.name || st.account.id)) box.append(el("div", { class: "intg-account" }, "Account: ", st.account.name || st.account.id));
   if (st.message) box.append(el("p", { class: "intg-msg" }, st.message));
   if (st.advice && state !== "connected") box.append(el("p", { class: "intg-advice" }, st.advice));
   if (st.retry_at) box.append(el("p", { class: "intg-msg" }, "Retrying at ", new Date(st.retry_at).toLocaleTimeString()));
@@ -134,7 +143,7 @@ function twitchActions(a, s, state, box, actions) {
       el("ul", {}, (s.scopes || []).map((sc) => el("li", {}, el("code", {}, sc.name), ` — ${sc.why}`)))));
   }
   actions.append(el("button", {
-    "data-testid": "twitch-connect",
+    class: s.connected && !["revoked", "scope_missing"].includes(state) ? "secondary" : "", "data-testid": "twitch-connect",
     onclick: async () => {
       const r = await a.call("POST", "/integrations/twitch/connect");
       if (!r.ok) return showBanner("error", r.error);
