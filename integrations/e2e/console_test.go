@@ -71,6 +71,10 @@ func TestConsoleConnectsTwitchAndShowsARevocation(t *testing.T) {
 	waitFor("the Integrations button", `!document.querySelector("[data-testid=integrations-open]").hidden`, 10*time.Second, has("true"))
 	click("[data-testid=integrations-open]")
 	waitFor("not connected", state, 5*time.Second, has("Not connected"))
+	// The panel is styled (the console's CSP refuses <style> elements).
+	if got := eval(`getComputedStyle(document.querySelector(".intg-card")).borderTopLeftRadius`); got != "12px" {
+		t.Fatalf("the integrations panel is unstyled (card radius %q)", got)
+	}
 	if got := eval(`document.querySelector("[data-testid=integration-twitch]").textContent`); !strings.Contains(got, "moderator:read:followers") || !strings.Contains(got, "chat widget") {
 		t.Fatalf("the scopes and why are not shown: %q", got)
 	}
