@@ -24,6 +24,9 @@ type widgetBody struct {
 var serverManaged = map[string]bool{
 	"id": true, "user_id": true, "access_token": true, "version": true,
 	"created_at": true, "updated_at": true, "state": true,
+	// A read says whether a control token is set; the token itself is in
+	// the reply that issued it. Neither is changed by an update.
+	"has_control_token": true, "control_token": true,
 }
 
 type bodyError struct{ code, msg string }

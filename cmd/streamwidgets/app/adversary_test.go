@@ -169,3 +169,38 @@ func TestViewerCountsSurviveAReconnectStorm(t *testing.T) {
 		t.Fatalf("after the storm the console shows %v, want %d OBS views and 1 manager", last, views)
 	}
 }
+
+// A script that reads a widget, edits it and sends the record back keeps
+// working once the widget has a control token (the read then carries
+// has_control_token, a field the server manages).
+func TestEchoingARecordWithAControlTokenBackUpdatesIt(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	alice := n.token("alice")
+	w := n.create(alice, msg{"type": "goal", "title": "Subs", "active": true})
+	if r := n.do("POST", "/records/stream_widgets/"+w.ID+"/control_token", alice, nil); r.Status != http.StatusOK {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	var body map[string]any
+	_ = json.Unmarshal(n.do("GET", "/records/stream_widgets/"+w.ID, alice, nil).Body, &struct{ Data *map[string]any }{&body})
+	if body["has_control_token"] != true {
+		t.Fatalf("the read does not say a control token is set: %v", body)
+	}
+	body["title"] = "Sub goal"
+	if r := n.do("PUT", "/records/stream_widgets/"+w.ID, alice, body); r.Status != http.StatusOK || r.record(t).Title != "Sub goal" {
+		t.Fatalf("the echoed record was refused: %d %s", r.Status, r.Body)
+	}
+	// Sending them does not set or clear the token.
+	for _, extra := range []msg{{"has_control_token": false}, {"control_token": "swc_mine"}, {"control_token_hash": "00"}} {
+		r := n.do("PUT", "/records/stream_widgets/"+w.ID, alice, extra)
+		if r.Status >= 500 {
+			t.Fatalf("PUT %v: %d %s", extra, r.Status, r.Body)
+		}
+		if got := n.do("GET", "/records/stream_widgets/"+w.ID, alice, nil).record(t); !got.HasControlToken {
+			t.Fatalf("PUT %v removed the control token", extra)
+		}
+	}
+	if r := n.do("POST", actionPath(w.ID, "reset"), "swc_mine", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a control token chosen in a PUT body works: %d %s", r.Status, r.Body)
+	}
+}
