@@ -18,7 +18,6 @@ import (
 // it. The token is never kept by the page: not in storage, not in the
 // address, not in the document once its dialog is closed.
 func TestConsoleControlToken(t *testing.T) {
-	t.Parallel()
 	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)

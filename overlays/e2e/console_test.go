@@ -17,7 +17,6 @@ import (
 // TestConsoleValidatesEditsAndDeletes: the server's validation message shows
 // next to the form; edits, the active switch and delete work and stick.
 func TestConsoleValidatesEditsAndDeletes(t *testing.T) {
-	t.Parallel()
 	t.Parallel() // its own server and browser
 	srv := startServer(t)
 	tab := browser(t)
