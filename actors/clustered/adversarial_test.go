@@ -188,3 +188,30 @@ func TestUnknownActionNamesShareOneBudget(t *testing.T) {
 		t.Fatalf("the kind's own actions must keep their budget: %v", err)
 	}
 }
+
+// A widget deleted while its kind waits for a time (an alert on screen)
+// leaves nothing behind: no wake runs, no grain comes back, nothing is written.
+func TestADeletedWidgetsTimerDoesNotFire(t *testing.T) {
+	n, settles := kindNode(t, "alerts")
+	alice := actors.UserCaller("alice")
+	if _, err := n.w.Create(ctx, alice, "a", actors.CreateInput{Type: "alerts", Active: true, Config: json.RawMessage(`{"max_hold":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Act(ctx, alice, "a", "test", json.RawMessage(`{"type":"follow"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Delete(ctx, alice, "a"); err != nil {
+		t.Fatal(err)
+	}
+	kind := n.m.Cluster.GetClusterKind("Widget")
+	waitFor(t, 2*time.Second, func() bool { return kind.Count() == 0 }, "the deleted widget's grain to stop")
+	before := settles.Load()
+	n.clock.Advance(2 * time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	if woke, active := settles.Load()-before, kind.Count(); woke != 0 || active != 0 {
+		t.Fatalf("after the delete: %d settles, %d grains active", woke, active)
+	}
+	if _, err := n.store.Get(ctx, "a"); err == nil {
+		t.Fatal("the deleted widget is back in the store")
+	}
+}
