@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -11,8 +12,14 @@ type GoalConfig struct {
 	Title  string  `json:"title"`
 	Target float64 `json:"target"`
 	Unit   string  `json:"unit"`
+	// Source feeds the goal from a connected account (integrations): each
+	// follow, sub or bit adds to it. "manual": only people change it.
+	Source string `json:"source"`
 	Appearance
 }
+
+// GoalSources are where a goal's progress may come from.
+var GoalSources = []string{"manual", "twitch_follows", "twitch_subs", "twitch_bits"}
 
 // GoalState is the goal bar's state.
 type GoalState struct {
@@ -37,7 +44,8 @@ func (Goal) Info() Info {
 			"title":  stringSchema("Title (shown on stream)", 200),
 			"target": numberSchema("Target", 0, maxGoalValue),
 			"unit":   stringSchema("Unit", 32),
-		}, "title", "target", "unit")),
+			"source": described(enumSchema("Counts", GoalSources...), "manual: only you change it; twitch_*: each follow, sub or bit on your connected Twitch account adds to it."),
+		}, "title", "target", "unit", "source")),
 		Actions: []ActionSpec{
 			{Name: "set", Label: "Set", PayloadSchema: objectSchema([]string{"value"}, map[string]any{
 				"value": numberSchema("Value", 0, maxGoalValue),
@@ -52,7 +60,7 @@ func (Goal) Info() Info {
 
 // Defaults implements Kind.
 func (Goal) Defaults() GoalConfig {
-	return GoalConfig{Title: "Goal", Target: 100, Appearance: DefaultAppearance()}
+	return GoalConfig{Title: "Goal", Target: 100, Source: "manual", Appearance: DefaultAppearance()}
 }
 
 // Validate implements Kind.
@@ -64,6 +72,8 @@ func (Goal) Validate(c GoalConfig) error {
 		return InvalidConfig("title must be at most 200 characters")
 	case len([]rune(c.Unit)) > 32:
 		return InvalidConfig("unit must be at most 32 characters")
+	case !slices.Contains(GoalSources, c.Source):
+		return InvalidConfig("source must be one of %v", GoalSources)
 	}
 	return c.Appearance.Validate()
 }
@@ -119,7 +129,6 @@ func (Goal) apply(s GoalState, a Action) (GoalState, error) {
 		return s, UnknownAction("goal", a.Name)
 	}
 }
-
 
 func inRange(v float64) bool {
 	return !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= maxGoalValue
