@@ -103,6 +103,7 @@ func TestBoundedScenarioLosesNothing(t *testing.T) {
 	cfg := srv.config(t)
 	cfg.Profile, cfg.ViewersPerWidget, cfg.ActionRate = "one-big-stream", 200, 10
 	cfg.Duration, cfg.RampUp, cfg.Out = 10*time.Second, 2*time.Second, out
+	cfg.Settle = 15 * time.Second // ends as soon as every view shows the final value
 	cfg.Progress = testWriter{t}
 	sum, err := loadtest.Run(context.Background(), cfg)
 	if err != nil {
@@ -129,7 +130,7 @@ func TestBoundedScenarioLosesNothing(t *testing.T) {
 
 	storm := srv.config(t)
 	storm.Profile, storm.Users, storm.WidgetsPerUser, storm.ViewersPerWidget = "connection-storm", 4, 5, 10
-	storm.Duration, storm.StormAt, storm.RampUp = 8*time.Second, 3*time.Second, time.Second
+	storm.Duration, storm.StormAt, storm.RampUp, storm.Settle = 8*time.Second, 3*time.Second, time.Second, 15*time.Second
 	sum, err = loadtest.Run(context.Background(), storm)
 	if err != nil {
 		t.Fatal(err)
