@@ -169,9 +169,10 @@ func badBody(c *fiber.Ctx, err error) error {
 
 // view settles time-driven transitions for records read from the store, so a
 // list shows a finished countdown as finished even while its grain sleeps.
-// It also never shows the control token's hash, only whether one is set.
+// An inactive widget waits for no timer (as in its grain), so it is shown
+// as stored. It also never shows the control token's hash, only whether one is set.
 func (h *handlers) view(rec persistence.Record) persistence.Record {
-	if def, ok := h.d.Kinds.Lookup(rec.Type); ok {
+	if def, ok := h.d.Kinds.Lookup(rec.Type); ok && rec.Active {
 		if state, _, changed, err := def.Settle(rec.Config, rec.State, h.d.Clock()); err == nil && changed {
 			rec.State = state
 		}

@@ -204,3 +204,29 @@ func TestEchoingARecordWithAControlTokenBackUpdatesIt(t *testing.T) {
 		t.Fatalf("a control token chosen in a PUT body works: %d %s", r.Status, r.Body)
 	}
 }
+
+// A widget switched off waits for no timer (its alert does not time out
+// unseen while it is off): the list says the same as the widget itself.
+func TestTheListShowsAnInactiveWidgetAsItIs(t *testing.T) {
+	t.Parallel()
+	n := startNode(t)
+	alice := n.token("alice")
+	w := n.create(alice, msg{"type": "alerts", "title": "Alerts", "active": true, "config": msg{"max_hold": 1}})
+	if r := n.do("POST", actionPath(w.ID, "test"), alice, `{"type":"follow"}`); r.Status != http.StatusOK {
+		t.Fatalf("test alert: %d %s", r.Status, r.Body)
+	}
+	if r := n.do("PUT", "/records/stream_widgets/"+w.ID, alice, `{"active":false}`); r.Status != http.StatusOK {
+		t.Fatalf("switch off: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(1300 * time.Millisecond) // past max_hold
+	showing := func(rec persistence.Record) int {
+		var s struct{ Showing []any }
+		_ = json.Unmarshal(rec.State, &s)
+		return len(s.Showing)
+	}
+	got := showing(n.do("GET", "/records/stream_widgets/"+w.ID, alice, nil).record(t))
+	listed := n.do("GET", "/records/stream_widgets", alice, nil).records(t)
+	if got != 1 || len(listed) != 1 || showing(listed[0]) != got {
+		t.Fatalf("the widget shows %d alerts, the list %d: an inactive widget's alert timed out in the list only", got, showing(listed[0]))
+	}
+}
