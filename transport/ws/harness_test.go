@@ -20,6 +20,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/streamwidgets/streamwidgets/actors"
+	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
+	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
 // widgetToken signs a test socket in as a read-only viewer of widget "w1"
@@ -53,6 +55,7 @@ func startServer(t *testing.T, cfg Config) *testServer {
 			}
 			return "w1", nil
 		},
+		Widgets: readOnlyGrains{},
 	}, log)
 	app := fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true})
 	srv.Register(app)
@@ -69,6 +72,20 @@ func startServer(t *testing.T, cfg Config) *testServer {
 		system.Shutdown()
 	})
 	return &testServer{t: t, srv: srv, addr: ln.Addr().String(), logs: logs}
+}
+
+// readOnlyGrains answers as widget grains do to a viewer: it may act only
+// with its kind's acknowledgements (none here), and nothing is subscribed.
+type readOnlyGrains struct{}
+
+func (readOnlyGrains) Subscribe(context.Context, *widgetpb.Caller, string, *actor.PID) (persistence.Record, *actor.PID, error) {
+	return persistence.Record{}, nil, &actors.Error{Code: actors.CodeNotFound, Message: "widget not found"}
+}
+
+func (readOnlyGrains) Unsubscribe(context.Context, string, *actor.PID) error { return nil }
+
+func (readOnlyGrains) Act(context.Context, *widgetpb.Caller, string, string, json.RawMessage) (persistence.Record, error) {
+	return persistence.Record{}, &actors.Error{Code: actors.CodeForbidden, Message: "a widget token is read-only"}
 }
 
 // dialOpts tune a test client.
