@@ -244,11 +244,13 @@ func (c *Cluster) Other(n *Node) *Node {
 	return nil
 }
 
+// shutdown stops every member at once at the end of the test: none
+// outlives the others, so none waits for a handover (StopLast).
 func (c *Cluster) shutdown() {
 	var wg sync.WaitGroup
 	for _, n := range c.Nodes() {
 		wg.Add(1)
-		go func(n *Node) { defer wg.Done(); n.Stop() }(n)
+		go func(n *Node) { defer wg.Done(); n.StopLast() }(n)
 	}
 	wg.Wait()
 	c.mu.Lock()

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
 	"go.uber.org/zap/zapcore"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/streamwidgets/streamwidgets/cluster/lookup"
 )
@@ -33,6 +34,9 @@ type Member struct {
 
 	topology *topology
 	log      *zap.Logger
+	// alone: the provider is our own single-member agent, so no other
+	// member can ever take over this one's grains.
+	alone bool
 }
 
 // Start starts the actor system, builds the kinds and joins the cluster
@@ -47,6 +51,7 @@ func Start(cfg Config, provider cluster.ClusterProvider, kinds KindsFunc, log *z
 	if kinds == nil {
 		return nil, fmt.Errorf("member: no grain kinds given")
 	}
+	alone := provider == nil && cfg.Provider == ProviderSingle
 	if provider == nil {
 		if provider, err = NewProvider(cfg); err != nil {
 			return nil, err
@@ -58,15 +63,16 @@ func Start(cfg Config, provider cluster.ClusterProvider, kinds KindsFunc, log *z
 		remoteOpts = append(remoteOpts, remote.WithAdvertisedHost(cfg.advertiseAddr()))
 	}
 	system := actor.NewActorSystem(actor.WithLoggerFactory(libraryLogger(log)))
-	conf := cluster.Configure(cfg.Name, provider, lookup.New(0), remote.Configure(bindHost, bindPort, remoteOpts...),
+	started := &startedProvider{ClusterProvider: provider, started: make(chan error, 1)}
+	conf := cluster.Configure(cfg.Name, started, lookup.New(0), remote.Configure(bindHost, bindPort, remoteOpts...),
 		cluster.WithKinds(kinds(system)...),
 		cluster.WithRequestTimeout(cfg.RequestTimeout),
 	)
 	c := cluster.New(system, conf)
-	m = &Member{System: system, Cluster: c, log: log.Named("cluster")}
+	m = &Member{System: system, Cluster: c, log: log.Named("cluster"), alone: alone}
 	m.topology = watchTopology(system, m.log)
 	start := time.Now()
-	if err := startMember(c); err != nil {
+	if err := startMember(c, started.started); err != nil {
 		system.Shutdown()
 		return nil, fmt.Errorf("member: join cluster %q with provider %s: %w", cfg.Name, cfg.Provider, err)
 	}
@@ -76,15 +82,42 @@ func Start(cfg Config, provider cluster.ClusterProvider, kinds KindsFunc, log *z
 }
 
 // startMember turns the library's panics (a taken port, an unreachable
-// etcd) into an error.
-func startMember(c *cluster.Cluster) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
+// etcd) into an error. The library's StartMember ends with a fixed 1 s
+// sleep after the provider's StartMember: the member returns as soon as the
+// provider has started (Ready tells when it is in the topology) and leaves
+// that sleep to a goroutine. Every node start, tests' included, is 1 s faster.
+func startMember(c *cluster.Cluster, providerStarted <-chan error) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("%v", r)
+			}
+		}()
+		c.StartMember()
+		done <- nil
 	}()
-	c.StartMember()
-	return nil
+	select {
+	case err := <-done:
+		return err
+	case err := <-providerStarted:
+		if err != nil {
+			return <-done // the library panics with it
+		}
+		return nil
+	}
+}
+
+// startedProvider tells when the provider's StartMember has returned.
+type startedProvider struct {
+	cluster.ClusterProvider
+	started chan error
+}
+
+func (p *startedProvider) StartMember(c *cluster.Cluster) error {
+	err := p.ClusterProvider.StartMember(c)
+	p.started <- err
+	return err
 }
 
 // libraryLogger bridges the library's slog logs to zap. The library is
@@ -122,10 +155,39 @@ func (m *Member) Evicted() <-chan struct{} { return m.topology.evicted }
 func (m *Member) Members() int { return m.topology.size() }
 
 // Stop leaves the cluster (deregistering from the provider) and stops every
-// actor of this member.
+// actor of this member. With other members it then waits the library's 2 s
+// for them to take over its grains; a member alone (provider single) has
+// no one to hand them to and skips that wait.
 func (m *Member) Stop() {
+	if m.alone {
+		m.StopLast()
+		return
+	}
 	m.topology.leaving()
 	m.Cluster.Shutdown(true)
+}
+
+// StopLast is Stop for a member no other member outlives (alone, or a test
+// cluster stopping every member at once): the library's graceful shutdown
+// without its fixed 2 s wait for grain ownership to move elsewhere. Grains
+// are stopped (and their Stopping handlers run) before it returns.
+func (m *Member) StopLast() {
+	m.topology.leaving()
+	c := m.Cluster
+	c.Gossip.SetState(cluster.GracefullyLeftKey, &emptypb.Empty{})
+	c.ActorSystem.Shutdown()
+	_ = c.Config.ClusterProvider.Shutdown(true)
+	c.IdentityLookup.Shutdown() // stops every activation and waits for it
+	c.Gossip.Shutdown()
+	// The remote's graceful stop waits for its endpoint writers: 10 s for
+	// one still dialling a member that died. No one is left to read them.
+	done := make(chan struct{})
+	go func() { c.Remote.Shutdown(true); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		c.Remote.Shutdown(false)
+	}
 }
 
 // Kill stops the member without leaving the cluster, as a crash would: the
