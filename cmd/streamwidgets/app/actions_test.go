@@ -33,6 +33,7 @@ func countdownState(t *testing.T, n *node, token, id string) (enabled bool, left
 // scoped to the owner (or the widget's control token), and refuse bad input
 // with stable codes without changing the widget.
 func TestActionsOverREST(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, bob := n.token("alice"), n.token("bob")
 	w := n.create(alice, msg{"type": "countdown", "title": "Break", "config": msg{"duration": 300}})
@@ -99,6 +100,7 @@ func TestActionsOverREST(t *testing.T) {
 // A control token runs its widget's actions and nothing else, stops at
 // once when revoked, and never appears in the logs.
 func TestControlTokenRunsItsWidgetsActionsOnly(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice := n.token("alice")
 	w := n.create(alice, msg{"type": "countdown", "title": "Deck", "config": msg{"duration": 300}})
@@ -148,6 +150,7 @@ func TestControlTokenRunsItsWidgetsActionsOnly(t *testing.T) {
 // Actions are REST writes: the per-user write limit applies, and a control
 // token has a bucket of its own.
 func TestActionsAreRateLimited(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, func(c *app.Config) { c.HTTP.UserWrites = httpapi.Rate{PerSecond: 0.01, Burst: 3} })
 	alice := n.token("alice")
 	w := n.create(alice, msg{"type": "countdown", "title": "Limit", "config": msg{"duration": 300}}) // 1 write

@@ -10,6 +10,7 @@ import (
 // without the user's JWT: shown once, replaced or revoked at once, and
 // good for nothing else.
 func TestControlTokenForAStreamDeck(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, bob := n.token("alice"), n.token("bob")
 	w := n.create(alice, msg{"type": "countdown", "title": "Break", "config": msg{"duration": 300}})

@@ -24,6 +24,7 @@ func authRefusal(t *testing.T, n *node, token string) (msg, int) {
 // also after a restart; a wrong or regenerated token learns nothing more
 // than before (auth_failed, the same message).
 func TestDeletedWidgetsTokenSaysDeleted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n := startNodeIn(t, dir, fastWS)
 	alice := n.token("alice")

@@ -43,6 +43,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// startNode starts a node for t and stops it when t ends. Every node is
+// independent (its own data dir, port, cluster member, tables), so a test
+// that starts its own nodes begins with t.Parallel(); only tests that
+// measure time (tick rates, worst latencies, heap growth) stay sequential,
+// and run alone before the parallel ones.
 func startNode(t *testing.T, mutate ...func(*app.Config)) *node {
 	t.Helper()
 	return startNodeIn(t, t.TempDir(), mutate...)

@@ -43,6 +43,7 @@ func stateOf(m msg) msg {
 }
 
 func TestTwoManagerTabsConverge(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
@@ -78,6 +79,7 @@ func TestTwoManagerTabsConverge(t *testing.T) {
 }
 
 func TestWidgetTokenIsReadOnlyAndScopedToItsWidget(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w, other := n.create(alice, countdownBody), n.create(alice, countdownBody)
@@ -108,6 +110,7 @@ func TestWidgetTokenIsReadOnlyAndScopedToItsWidget(t *testing.T) {
 }
 
 func TestAnotherUsersSessionGetsNothing(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice, mallory := n.token("alice"), n.token("mallory")
 	w := n.create(alice, countdownBody)
@@ -128,6 +131,7 @@ func TestAnotherUsersSessionGetsNothing(t *testing.T) {
 }
 
 func TestSocketsWithoutTimelyAuthAreClosed(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	silent := n.dial("", 0)
 	code, seen := silent.expectClosed(3 * time.Second)
@@ -148,6 +152,7 @@ func TestSocketsWithoutTimelyAuthAreClosed(t *testing.T) {
 }
 
 func TestBadTokensAreRefused(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	expired, err := n.app.Issuer.Mint("alice", -time.Minute)
 	if err != nil {
@@ -166,6 +171,7 @@ func TestBadTokensAreRefused(t *testing.T) {
 }
 
 func TestOversizeFramesClose(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	c := n.session(n.token("alice"))
 	_ = c.conn.WriteMessage(1, []byte(`{"type":"WIDGET_SUBSCRIBE","widgetId":"`+strings.Repeat("a", 20<<10)+`"}`))
@@ -175,6 +181,7 @@ func TestOversizeFramesClose(t *testing.T) {
 }
 
 func TestFloodsAreLimitedThenClosed(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS, func(c *app.Config) {
 		c.WS.MessagesPerSecond, c.WS.MessageBurst, c.WS.MaxViolations = 5, 5, 10
 	})
@@ -200,6 +207,7 @@ func TestFloodsAreLimitedThenClosed(t *testing.T) {
 }
 
 func TestRegeneratedTokenKicksTheOldOBSSocket(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
@@ -224,6 +232,7 @@ func TestRegeneratedTokenKicksTheOldOBSSocket(t *testing.T) {
 }
 
 func TestRESTConfigChangesAndDeletesReachSubscribers(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
@@ -310,6 +319,7 @@ func TestStalledSubscriberDoesNotDelayOthers(t *testing.T) {
 }
 
 func TestOriginAllowList(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS, func(c *app.Config) { c.WS.AllowedOrigins = []string{"https://manager.example.com"} })
 	n.dial("https://manager.example.com", 0)
 	n.dial(n.base, 0) // the service's own pages
@@ -324,6 +334,7 @@ func TestOriginAllowList(t *testing.T) {
 }
 
 func TestConnectionCapPerUser(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS, func(c *app.Config) { c.WS.MaxConnsPerUser = 2 })
 	alice := n.token("alice")
 	n.session(alice)
@@ -337,6 +348,7 @@ func TestConnectionCapPerUser(t *testing.T) {
 }
 
 func TestWebSocketLogsHoldNoSecretsOrBodies(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)

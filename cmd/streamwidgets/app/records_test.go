@@ -17,6 +17,7 @@ const countdownBody = `{"type":"countdown","title":"Starting soon","config":{"du
 // the owner succeeds, another user gets exactly what a missing widget gets,
 // a widget access token (read-only, for OBS) is not a sign-in, and nothing changes.
 func TestEveryRouteRefusesForeignersAndWidgetTokens(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, mallory := n.token("alice"), n.token("mallory")
 	w := n.create(alice, countdownBody)
@@ -81,6 +82,7 @@ func TestEveryRouteRefusesForeignersAndWidgetTokens(t *testing.T) {
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, liftRESTLimits)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
@@ -139,6 +141,7 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 }
 
 func TestEchoingARecordBackUpdatesIt(t *testing.T) {
+	t.Parallel()
 	// An admin UI sends the whole record back on save: server fields that
 	// match (or are volatile) are accepted, only the edited ones change.
 	n := startNode(t)
@@ -163,6 +166,7 @@ func TestEchoingARecordBackUpdatesIt(t *testing.T) {
 }
 
 func TestRegenerateTokenReplacesItAtOnce(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
@@ -174,6 +178,7 @@ func TestRegenerateTokenReplacesItAtOnce(t *testing.T) {
 }
 
 func TestListFiltersAndCursor(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, bob := n.token("alice"), n.token("bob")
 	for i := 0; i < 7; i++ {
@@ -237,6 +242,7 @@ func TestListFiltersAndCursor(t *testing.T) {
 }
 
 func TestManyReturnsOnlyTheCallersWidgetsInOrder(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, bob := n.token("alice"), n.token("bob")
 	a1, a2 := n.create(alice, countdownBody), n.create(alice, countdownBody)
@@ -248,6 +254,7 @@ func TestManyReturnsOnlyTheCallersWidgetsInOrder(t *testing.T) {
 }
 
 func TestCreateFloodIsRateLimitedPerUser(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, func(c *app.Config) { c.HTTP.CreatesPerMinute = 3 })
 	alice, bob := n.token("alice"), n.token("bob")
 	for i := 0; i < 3; i++ {
@@ -264,6 +271,7 @@ func TestCreateFloodIsRateLimitedPerUser(t *testing.T) {
 }
 
 func TestConcurrentRESTUpdatesLoseNothing(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice := n.token("alice")
 	w := n.create(alice, `{"type":"countdown","config":{"duration":60}}`)
@@ -294,6 +302,7 @@ func TestConcurrentRESTUpdatesLoseNothing(t *testing.T) {
 }
 
 func TestLogsNeverContainSecrets(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)

@@ -77,6 +77,7 @@ func refusedJoins(t *testing.T, n *node, reason string) float64 {
 // TestRoomRESTSecurityChecklist: details, join, invites, roles and end
 // as the host, an invitee, a stranger and a read-only token see them.
 func TestRoomRESTSecurityChecklist(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice, bob, mallory, carol := n.token("alice"), n.token("bob"), n.token("mallory"), n.token("carol")
 	create := n.do("POST", "/watch-party/rooms", alice, map[string]any{"title": "Movie night", "media_url": "/assets/test.webm",
@@ -183,6 +184,7 @@ func TestRoomRESTSecurityChecklist(t *testing.T) {
 // every user together (the grain), each answering 429 with Retry-After. The
 // attempts arrive together, as a brute-force script sends them.
 func TestRoomJoinAttemptsAreLimited(t *testing.T) {
+	t.Parallel()
 	n := startNode(t)
 	alice := n.token("alice")
 	attempt := func(room string, tokens []string) (limited int) {
@@ -230,6 +232,7 @@ func TestRoomJoinAttemptsAreLimited(t *testing.T) {
 // TestRoomSocketsEnforceRolesMembershipAndLimits: the same socket as
 // widgets, with the same hardening, and the room's policy on every message.
 func TestRoomSocketsEnforceRolesMembershipAndLimits(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS, func(c *app.Config) { c.WS.MessagesPerSecond, c.WS.MessageBurst, c.WS.MaxViolations = 20, 10, 10 })
 	alice, bob := n.token("alice"), n.token("bob")
 	id := n.createRoom(alice, map[string]any{"title": "Movie night", "media_url": "/m.webm", "invitees": []string{"bob"}})
@@ -301,6 +304,7 @@ func TestRoomSocketsEnforceRolesMembershipAndLimits(t *testing.T) {
 // TestRoomOBSTokenOverTheSocket: the room's OBS link opens that room,
 // read-only; a new link closes the old view with 4001.
 func TestRoomOBSTokenOverTheSocket(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	id := n.createRoom(alice, map[string]any{"title": "On stream", "media_url": "/m.webm"})

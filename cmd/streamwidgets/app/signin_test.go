@@ -10,6 +10,7 @@ import (
 // before a restart is refused after it (the redemption is in the store, on
 // either store: with STREAMWIDGETS_TEST_STORE=dynamodb it is DynamoDB).
 func TestSignInLinkWorksOnceAcrossRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n := startNodeIn(t, dir)
 	ticket, err := n.app.Issuer.MintTicket("alice", 15*time.Minute)

@@ -23,6 +23,7 @@ import (
 // yet after a restart the owner still reads the token (the console's OBS
 // URL) and OBS still signs in with it.
 func TestWidgetTokensAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n := startNodeIn(t, dir)
 	alice := n.token("alice")
@@ -82,6 +83,7 @@ func storeBytes(t *testing.T, dir string) []byte {
 // TestEmbeddedStoreResealsOnStart: a node started with a new primary key
 // reseals every token at start, so the old key can then be retired.
 func TestEmbeddedStoreResealsOnStart(t *testing.T) {
+	t.Parallel()
 	if dynamoServer != nil {
 		t.Skip("the DynamoDB store reseals in `streamwidgets migrate`, tested in persistence/storetest")
 	}
