@@ -17,8 +17,19 @@ type wake struct{ at time.Time }
 const maxWakeDelay = 24 * time.Hour
 
 // settle persists transitions that time alone caused (a countdown reaching
-// zero, an alert ending) and publishes their events.
+// zero, an alert ending) and publishes their events. It runs only when the
+// state waits for time and its wake is due: settling decodes the whole
+// config and state (1.5 ms for a full alert box), which every call would
+// otherwise pay, refused and rate-limited ones included.
 func (g *widgetGrain) settle() error {
+	if g.stopTick == nil && (g.wakeAt.IsZero() || g.now().Before(g.wakeAt)) {
+		return nil // syncTicker keeps wakeAt at the state's Timer.At
+	}
+	return g.settleNow()
+}
+
+// settleNow settles whether or not a wake is due (the wake itself).
+func (g *widgetGrain) settleNow() error {
 	def, ok := g.deps.Kinds.Lookup(g.rec.Type)
 	if !ok || !g.rec.Active {
 		return nil
@@ -71,7 +82,7 @@ func (g *widgetGrain) onWake(w wake) {
 	if g.rec == nil {
 		return
 	}
-	if err := g.settle(); err != nil && settleRefused(err) {
+	if err := g.settleNow(); err != nil && settleRefused(err) {
 		// Retrying cannot help: wait for the next change (its save re-arms the wake).
 		g.log.Error("a timed transition was refused; it is retried after the widget's next change", zap.Error(err))
 		return

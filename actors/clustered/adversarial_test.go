@@ -47,6 +47,7 @@ func kindNode(t *testing.T, typ string) (*node, *atomic.Int64) {
 // time.Duration: it must not wrap around into "now" and wake the grain in a
 // loop, burning a core for as long as the widget exists.
 func TestAWakeFarInTheFutureDoesNotSpin(t *testing.T) {
+	t.Parallel()
 	n, settles := kindNode(t, "schedule")
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "sched", actors.CreateInput{Type: "schedule", Active: true}); err != nil {
@@ -119,6 +120,7 @@ func (s *itemLimited) Put(ctx context.Context, rec persistence.Record, expected 
 // item), the widget must stay the owner's: readable, reconfigurable and
 // deletable, and the grain must not retry the same refused write forever.
 func TestATimedWriteTheStoreRefusesLeavesTheWidgetManageable(t *testing.T) {
+	t.Parallel()
 	reg, err := kinds.NewRegistry(kinds.Erase[struct{}, balloonState](balloon{}))
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +165,7 @@ func ptr[T any](v T) *T { return &v }
 // is never limited (each still decodes the whole state to be refused), and
 // the grain keeps a bucket per invented name for as long as it lives.
 func TestUnknownActionNamesShareOneBudget(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
 		d.ActionsPerSecond, d.ActionBurst = 1, 5
 	})
@@ -192,6 +195,7 @@ func TestUnknownActionNamesShareOneBudget(t *testing.T) {
 // A widget deleted while its kind waits for a time (an alert on screen)
 // leaves nothing behind: no wake runs, no grain comes back, nothing is written.
 func TestADeletedWidgetsTimerDoesNotFire(t *testing.T) {
+	t.Parallel()
 	n, settles := kindNode(t, "alerts")
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "a", actors.CreateInput{Type: "alerts", Active: true, Config: json.RawMessage(`{"max_hold":1}`)}); err != nil {
@@ -213,5 +217,45 @@ func TestADeletedWidgetsTimerDoesNotFire(t *testing.T) {
 	}
 	if _, err := n.store.Get(ctx, "a"); err == nil {
 		t.Fatal("the deleted widget is back in the store")
+	}
+}
+
+// Settling decodes the whole config and state (1.5 ms for a full alert box
+// of 250 KB). A grain that waits for no time yet must not pay it on every
+// call: an OBS link's holder (or a console) sending refused or rate-limited
+// actions and reads, 2,000 a second from one address, would otherwise keep
+// a core busy and every real action of that widget waiting behind them.
+func TestCallsSettleOnlyWhenAWakeIsDue(t *testing.T) {
+	t.Parallel()
+	n, settles := kindNode(t, "alerts")
+	alice := actors.UserCaller("alice")
+	rec, err := n.w.Create(ctx, alice, "a", actors.CreateInput{Type: "alerts", Active: true, Config: json.RawMessage(`{"max_hold":600}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.w.Act(ctx, alice, "a", "test", json.RawMessage(`{"type":"follow"}`)); err != nil {
+		t.Fatal(err) // on screen, waiting up to 600 s for OBS
+	}
+	obs := actors.TokenCaller(rec.AccessToken)
+	before := settles.Load()
+	for i := 0; i < 100; i++ {
+		_, _ = n.w.Act(ctx, obs, "a", "skip", nil)                                       // forbidden
+		_, _ = n.w.Act(ctx, obs, "a", "shown", json.RawMessage(`{"id":"not-this-one"}`)) // changes nothing, then limited
+		if _, err := n.w.Get(ctx, alice, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := settles.Load() - before; got > 0 {
+		t.Fatalf("300 calls while nothing was due settled %d times", got)
+	}
+	// When the wake is due, a call settles it at once.
+	n.clock.Advance(601 * time.Second)
+	got, err := n.w.Get(ctx, alice, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s kinds.AlertsState
+	if err := json.Unmarshal(got.State, &s); err != nil || len(s.Showing) != 0 || len(s.Log) != 1 || s.Log[0].Outcome != "unseen" {
+		t.Fatalf("after max_hold the alert is not ended unseen: %s", got.State)
 	}
 }

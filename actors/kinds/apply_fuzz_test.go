@@ -91,6 +91,13 @@ func checkAccepted(t *testing.T, def Definition, cfg, state json.RawMessage, lat
 	if _, err := def.View(cfg, state, later); err != nil {
 		t.Fatalf("%s returned a state View refuses: %s: %v", what, state, err)
 	}
+	// The grain settles only when the state's Timer says a wake is due: a
+	// state that asks for no time must have nothing to settle.
+	if tm := def.Timer(cfg, state, later); !tm.Tick && tm.At.IsZero() {
+		if _, _, changed, err := def.Settle(cfg, state, later.Add(30*24*time.Hour)); err == nil && changed {
+			t.Fatalf("%s: a state that asks for no wake changes when settled a month later (the grain would never settle it): %s", what, state)
+		}
+	}
 	// A wake the state asks for must settle something when it comes: the
 	// grain re-arms the same wake at once otherwise, in a loop.
 	if tm := def.Timer(cfg, state, later); !tm.At.IsZero() {
