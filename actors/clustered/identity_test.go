@@ -28,6 +28,7 @@ func (r *reusedBuffer) str(s string) string {
 // TestClientCopiesIDsAtTheBoundary is the bug behind the cross-tenant delete:
 // a widget id whose bytes are reused after the call must not rename the grain.
 func TestClientCopiesIDsAtTheBoundary(t *testing.T) {
+	t.Parallel()
 	dir, clock := t.TempDir(), actortest.NewClock(start)
 	n := startNode(t, dir, clock, time.Minute)
 	alice := createCountdown(t, n, "alice-widget-0001", "alice", 60)
@@ -61,6 +62,7 @@ func TestClientCopiesIDsAtTheBoundary(t *testing.T) {
 // TestGrainRefusesARequestForAnotherWidget: a request naming one widget that
 // reaches the grain of another is refused and changes nothing.
 func TestGrainRefusesARequestForAnotherWidget(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
 	alice := createCountdown(t, n, "alice-widget-0002", "alice", 60)
 	bob := createCountdown(t, n, "bobby-widget-0002", "bob", 60)
@@ -90,6 +92,7 @@ func TestGrainRefusesARequestForAnotherWidget(t *testing.T) {
 // TestUnknownIDsLeaveNoActivation: asking for widgets that do not exist
 // (a scan of random ids) must not keep grains in memory.
 func TestUnknownIDsLeaveNoActivation(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Hour)
 	kind := n.m.Cluster.GetClusterKind("Widget")
 	createCountdown(t, n, "the-one-real-widget", "alice", 60)
@@ -114,6 +117,7 @@ func TestUnknownIDsLeaveNoActivation(t *testing.T) {
 // stops (here: a missing widget's grain stops after every answer) must get
 // their answer, not wait for the call timeout.
 func TestCallsRacingAStoppingGrainAreAnswered(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Hour)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -102,6 +102,7 @@ func code(err error) string {
 }
 
 func TestEventsFollowTheirStateAndATimerTheStateNamesFires(t *testing.T) {
+	t.Parallel()
 	n, clock := bellNode(t)
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: true}); err != nil {
@@ -144,6 +145,7 @@ func TestEventsFollowTheirStateAndATimerTheStateNamesFires(t *testing.T) {
 }
 
 func TestWhoMaySendWhichAction(t *testing.T) {
+	t.Parallel()
 	n, _ := bellNode(t)
 	alice := actors.UserCaller("alice")
 	rec, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: true})
@@ -191,6 +193,7 @@ func TestWhoMaySendWhichAction(t *testing.T) {
 }
 
 func TestControlTokenRunsActionsOnlyAndIsShownOnce(t *testing.T) {
+	t.Parallel()
 	n, _ := bellNode(t)
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: true}); err != nil {
@@ -237,6 +240,7 @@ func TestControlTokenRunsActionsOnlyAndIsShownOnce(t *testing.T) {
 }
 
 func TestInactiveWidgetsRunNoActions(t *testing.T) {
+	t.Parallel()
 	n, _ := bellNode(t)
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: false}); err != nil {
@@ -255,6 +259,7 @@ func TestInactiveWidgetsRunNoActions(t *testing.T) {
 }
 
 func TestRateLimitsAreDeclaredPerAction(t *testing.T) {
+	t.Parallel()
 	n, _ := bellNode(t)
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: true}); err != nil {
@@ -279,6 +284,7 @@ func TestRateLimitsAreDeclaredPerAction(t *testing.T) {
 }
 
 func TestManagersSeeHowManyViewersAreConnected(t *testing.T) {
+	t.Parallel()
 	n, _ := bellNode(t)
 	alice := actors.UserCaller("alice")
 	rec, err := n.w.Create(ctx, alice, "b", actors.CreateInput{Type: "bell", Active: true})

@@ -12,6 +12,7 @@ import (
 // TestAChangeThatChangesNothingKeepsTheVersion: echoing a record back, or
 // setting what is already set, writes nothing and bumps no version.
 func TestAChangeThatChangesNothingKeepsTheVersion(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
 	alice := actors.UserCaller("alice")
 	rec := createCountdown(t, n, "noop-1", "alice", 60)

@@ -43,6 +43,7 @@ func stored(t *testing.T, n *roomNode, id string) persistence.Room {
 // through the grain: what a stranger, an invitee, a viewer and the host may
 // see and do, each refusal leaving the stored room as it was.
 func TestRoomGrainRolesPasswordsAndInvites(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir())
 	host, bob, mallory, carol := actors.RoomUserCaller("alice"), actors.RoomUserCaller("bob"), actors.RoomUserCaller("mallory"), actors.RoomUserCaller("carol")
 	v := createRoom(t, n, "r1", "alice", "popcorn", "bob")
@@ -136,6 +137,7 @@ func must(data json.RawMessage, err error) json.RawMessage {
 // TestRoomJoinAttemptsAreLimitedPerRoom: password attempts on one room are
 // capped whoever makes them (many accounts cannot brute-force together).
 func TestRoomJoinAttemptsAreLimitedPerRoom(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir(), func(d *actors.RoomDeps) { d.JoinAttemptBurst, d.JoinAttemptsPerMinute = 3, 1 })
 	createRoom(t, n, "r1", "alice", "popcorn")
 	for i, u := range []string{"m1", "m2", "m3"} {
@@ -189,6 +191,7 @@ func TestRoomPasswordCheckDoesNotStallPlayback(t *testing.T) {
 // deadline is stored; the room ends at it (timer while the grain is active,
 // lazily on the next call once it passivated).
 func TestRoomEndsAfterBeingEmpty(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir(), func(d *actors.RoomDeps) { d.EmptyAfter = 400 * time.Millisecond })
 	createRoom(t, n, "open", "alice", "")
 	createRoom(t, n, "never", "alice", "")
@@ -234,6 +237,7 @@ func TestRoomEndsAfterBeingEmpty(t *testing.T) {
 // TestRoomGrainRefusesAnotherRoomsRequest: a request whose room_id is not
 // the grain's identity changes nothing (defence against corrupted routing).
 func TestRoomGrainRefusesAnotherRoomsRequest(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir())
 	createRoom(t, n, "r-a", "alice", "")
 	createRoom(t, n, "r-b", "alice", "")
@@ -252,6 +256,7 @@ func TestRoomGrainRefusesAnotherRoomsRequest(t *testing.T) {
 // TestRoomStateSurvivesRestart: acknowledged playback is in the store, so a
 // new node (as after a crash) carries on from it.
 func TestRoomStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	n := startRoomNode(t, dir)
 	createRoom(t, n, "r1", "alice", "", "bob")

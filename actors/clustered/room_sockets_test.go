@@ -14,6 +14,7 @@ import (
 // members' presence; a viewer's controls are refused under host_only, a
 // stranger cannot subscribe, and a member who leaves stops receiving.
 func TestRoomSocketsSyncPresenceAndPolicy(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir())
 	createRoom(t, n, "r1", "alice", "", "bob")
 	must(n.rooms.Join(ctx, actors.RoomUserCaller("bob"), "r1", ""))
@@ -85,6 +86,7 @@ func TestRoomSocketsSyncPresenceAndPolicy(t *testing.T) {
 // TestRoomOBSViewIsReadOnlyAndRevocable: a room's OBS token opens that room
 // only, read-only; a new token closes the old views (4001).
 func TestRoomOBSViewIsReadOnlyAndRevocable(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir())
 	createRoom(t, n, "r1", "alice", "")
 	createRoom(t, n, "r2", "alice", "")
@@ -125,6 +127,7 @@ func TestRoomOBSViewIsReadOnlyAndRevocable(t *testing.T) {
 
 // TestRoomMessagesNeedAuth: a room message before AUTH closes the socket.
 func TestRoomMessagesNeedAuth(t *testing.T) {
+	t.Parallel()
 	n := startRoomNode(t, t.TempDir())
 	c := n.connect(t)
 	c.send(map[string]any{"type": "ROOM_SUBSCRIBE", "roomId": "r1"})

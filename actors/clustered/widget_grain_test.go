@@ -79,6 +79,7 @@ func countdownState(t *testing.T, rec persistence.Record) kinds.CountdownState {
 }
 
 func TestGrainScopesEveryCallToTheOwner(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
 	rec := createCountdown(t, n, "w1", "alice", 300)
 	if rec.UserID != "alice" || rec.Version != 1 || len(rec.AccessToken) < 22 {
@@ -122,6 +123,7 @@ func TestGrainScopesEveryCallToTheOwner(t *testing.T) {
 }
 
 func TestCountdownThroughTheGrainFollowsTheClock(t *testing.T) {
+	t.Parallel()
 	clock := actortest.NewClock(start)
 	n := startNode(t, t.TempDir(), clock, time.Minute)
 	alice := actors.UserCaller("alice")
@@ -150,6 +152,7 @@ func TestCountdownThroughTheGrainFollowsTheClock(t *testing.T) {
 }
 
 func TestRunningCountdownFinishesAndIsPersistedWithoutAReader(t *testing.T) {
+	t.Parallel()
 	clock := actortest.NewClock(start)
 	n := startNode(t, t.TempDir(), clock, time.Minute)
 	createCountdown(t, n, "w1", "alice", 5)
@@ -169,6 +172,7 @@ func TestRunningCountdownFinishesAndIsPersistedWithoutAReader(t *testing.T) {
 }
 
 func TestConcurrentActionsAreNeverLost(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) { d.ActionBurst = 1000 })
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Active: true, Config: json.RawMessage(`{"target":1000}`)}); err != nil {
@@ -197,6 +201,7 @@ func TestConcurrentActionsAreNeverLost(t *testing.T) {
 }
 
 func TestStaleGrainReloadsInsteadOfOverwriting(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute)
 	alice := actors.UserCaller("alice")
 	if _, err := n.w.Create(ctx, alice, "g1", actors.CreateInput{Type: "goal", Active: true}); err != nil {
@@ -218,6 +223,7 @@ func TestStaleGrainReloadsInsteadOfOverwriting(t *testing.T) {
 }
 
 func TestWidgetAndRemainingTimeSurviveARestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clock := actortest.NewClock(start)
 	n := startNode(t, dir, clock, time.Minute)
@@ -240,6 +246,7 @@ func TestWidgetAndRemainingTimeSurviveARestart(t *testing.T) {
 }
 
 func TestIdleGrainsPassivateButRunningTimersStay(t *testing.T) {
+	t.Parallel()
 	clock := actortest.NewClock(start)
 	n := startNode(t, t.TempDir(), clock, 200*time.Millisecond)
 	alice := actors.UserCaller("alice")
@@ -271,6 +278,7 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool, what string) {
 }
 
 func TestActionFloodIsLimitedPerWidget(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
 		d.ActionsPerSecond, d.ActionBurst = 1, 5
 	})

@@ -93,6 +93,7 @@ func subscribe(t *testing.T, n *node, caller *widgetpb.Caller, id string, p *pro
 }
 
 func TestBurstsAreThrottledAndTheFinalStateAlwaysArrives(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) {
 		d.MaxBroadcastRate, d.ActionBurst = 5, 1000
 	})
@@ -131,6 +132,7 @@ func TestBurstsAreThrottledAndTheFinalStateAlwaysArrives(t *testing.T) {
 }
 
 func TestSubscribersSeeConfigDeleteRevokeAndTicks(t *testing.T) {
+	t.Parallel()
 	clock := actortest.NewClock(start)
 	n := startNode(t, t.TempDir(), clock, time.Minute)
 	alice := actors.UserCaller("alice")
@@ -184,6 +186,7 @@ func countdownLeft(t *testing.T, ev *widgetpb.WidgetEvent) float64 {
 }
 
 func TestDeadSubscribersAreForgottenAndIdleGrainsThenPassivate(t *testing.T) {
+	t.Parallel()
 	n := startNode(t, t.TempDir(), actortest.NewClock(start), 200*time.Millisecond)
 	alice := actors.UserCaller("alice")
 	createCountdown(t, n, "w", "alice", 300)

@@ -42,6 +42,7 @@ func goalCurrent(t *testing.T, rec persistence.Record) float64 {
 }
 
 func TestEveryMemberReachesAGrainHostedElsewhere(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 3)
 	nodes := c.Nodes()
 	createGoal(t, nodes[0], "w1")
@@ -70,6 +71,7 @@ func TestEveryMemberReachesAGrainHostedElsewhere(t *testing.T) {
 }
 
 func TestGrainsSpreadOverMembers(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 3)
 	hosts := map[string]int{}
 	for i := 0; i < 30; i++ {
@@ -83,6 +85,7 @@ func TestGrainsSpreadOverMembers(t *testing.T) {
 }
 
 func TestHostCrashReactivatesGrainOnSurvivorFromStoredState(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 3)
 	createGoal(t, c.Nodes()[0], "w2")
 	host := c.HostOf(clustertest.WidgetKind, "w2")
@@ -121,6 +124,7 @@ func TestHostCrashReactivatesGrainOnSurvivorFromStoredState(t *testing.T) {
 }
 
 func TestGracefulLeaveMovesGrainsAndANewMemberJoins(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 2)
 	createGoal(t, c.Nodes()[0], "w3")
 	host := c.HostOf(clustertest.WidgetKind, "w3")
@@ -169,6 +173,7 @@ func TestRemoteAndLocalCallLatency(t *testing.T) {
 }
 
 func TestEvictedMemberKnowsAndOthersCarryOn(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 3)
 	createGoal(t, c.Nodes()[0], "w5")
 	victim := c.HostOf(clustertest.WidgetKind, "w5")

@@ -15,6 +15,7 @@ import (
 // are one user's, whichever member the requests reach, and a connection
 // whose member dies gives its slot back by itself.
 func TestUserLimitsHoldAcrossMembers(t *testing.T) {
+	t.Parallel()
 	c := clustertest.New(t, 3)
 	nodes := c.Nodes()
 	ctx := context.Background()
