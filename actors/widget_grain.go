@@ -51,10 +51,12 @@ type widgetGrain struct {
 	stopping       bool                  // a stop is queued (see forgetIfMissing, checkTarget)
 	subs           map[string]subscriber // key: pidKey
 	members        map[string]int        // member address -> subscribers there
-	broadcasts     *rate.Limiter // state broadcasts (see publishState)
+	broadcasts     *rate.Limiter         // state broadcasts (see publishState)
 	statePending   bool
 	flushScheduled bool
 	viewersDirty   bool
+	viewVersion    int64                    // the version viewState was made from (see viewOf)
+	viewState      json.RawMessage          // the kind's view of a state that does not tick
 	actions        map[string]*rate.Limiter // per action name (see allowAction)
 }
 
@@ -393,6 +395,7 @@ func (g *widgetGrain) allowAction(name string, spec kinds.ActionSpec) error {
 	}
 	return nil
 }
+
 // checkTarget refuses a request meant for another widget. That happens only
 // if an identity was corrupted on the way (a transport buffer reaching the
 // cluster did exactly this once): a grain must never act under a wrong name,

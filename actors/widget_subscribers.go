@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -64,11 +65,7 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 	}
 	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
 	g.viewersChanged()
-	if def, ok := g.deps.Kinds.Lookup(rec.Type); ok {
-		if view, err := def.View(rec.Config, rec.State, g.now()); err == nil {
-			rec.State = view
-		}
-	}
+	rec.State = g.viewOf(rec)
 	reply, err := g.reply(rec, req.GetCaller())
 	if err != nil {
 		return nil, err
@@ -135,7 +132,7 @@ func (g *widgetGrain) publishState() {
 	}
 	if g.flushScheduled {
 		g.deps.Metrics.StateCoalesced(g.statePending) // a pending state is replaced unsent
-		g.statePending = true // the scheduled flush sends the newest state
+		g.statePending = true                         // the scheduled flush sends the newest state
 		return
 	}
 	r := g.broadcasts.Reserve()
@@ -154,12 +151,32 @@ func (g *widgetGrain) flushPending() {
 		return
 	}
 	ev := g.event(widgetpb.WidgetEvent_STATE, *g.rec)
-	if def, ok := g.deps.Kinds.Lookup(g.rec.Type); ok {
-		if view, err := def.View(g.rec.Config, g.rec.State, g.now()); err == nil {
-			ev.StateJson = view
-		}
-	}
+	ev.StateJson = g.viewOf(*g.rec)
 	g.send(ev, nil)
+}
+
+// viewOf is the kind's view of rec's state now (the state itself if the
+// kind cannot make one). Computing it decodes the whole state, so the view
+// of a state that does not tick is kept until the version changes: a
+// subscribe flood costs the grain nothing but the reply.
+func (g *widgetGrain) viewOf(rec persistence.Record) json.RawMessage {
+	if g.stopTick == nil && g.viewState != nil && g.viewVersion == rec.Version {
+		return g.viewState
+	}
+	def, ok := g.deps.Kinds.Lookup(rec.Type)
+	if !ok {
+		return rec.State
+	}
+	view, err := def.View(rec.Config, rec.State, g.now())
+	if err != nil {
+		return rec.State
+	}
+	if g.stopTick == nil {
+		g.viewVersion, g.viewState = rec.Version, view
+	} else {
+		g.viewState = nil
+	}
+	return view
 }
 
 func (g *widgetGrain) event(kind widgetpb.WidgetEvent_Kind, rec persistence.Record) *widgetpb.WidgetEvent {

@@ -17,10 +17,19 @@ import (
 
 // Inputs a hostile (or careless) widget owner controls, against the grain.
 
-// countingKind counts how often the grain asks a real kind to settle.
+// countingKind counts how often the grain asks a real kind to settle and
+// to compute its view.
 type countingKind struct {
 	kinds.Definition
 	settles *atomic.Int64
+	views   *atomic.Int64
+}
+
+func (k countingKind) View(config, state json.RawMessage, now time.Time) (json.RawMessage, error) {
+	if k.views != nil {
+		k.views.Add(1)
+	}
+	return k.Definition.View(config, state, now)
 }
 
 func (k countingKind) Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, []kinds.Event, bool, error) {
@@ -257,5 +266,52 @@ func TestCallsSettleOnlyWhenAWakeIsDue(t *testing.T) {
 	var s kinds.AlertsState
 	if err := json.Unmarshal(got.State, &s); err != nil || len(s.Showing) != 0 || len(s.Log) != 1 || s.Log[0].Outcome != "unseen" {
 		t.Fatalf("after max_hold the alert is not ended unseen: %s", got.State)
+	}
+}
+
+// A subscribe answers with the kind's view of the state, which decodes the
+// whole state. An OBS link's holder re-subscribing in a loop (100 sockets
+// from one address, 20 messages a second each) must not make the grain
+// decode it every time: the view of a state that does not tick is the same
+// until the state changes.
+func TestSubscribesReuseTheViewUntilTheStateChanges(t *testing.T) {
+	def, _ := kinds.Default().Lookup("alerts")
+	settles, views := new(atomic.Int64), new(atomic.Int64)
+	reg, err := kinds.NewRegistry(countingKind{Definition: def, settles: settles, views: views})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, t.TempDir(), actortest.NewClock(start), time.Minute, func(d *actors.Deps) { d.Kinds = reg })
+	alice := actors.UserCaller("alice")
+	rec, err := n.w.Create(ctx, alice, "a", actors.CreateInput{Type: "alerts", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := actors.TokenCaller(rec.AccessToken)
+	p := newProbe(n)
+	before := views.Load()
+	for i := 0; i < 100; i++ {
+		got, _, err := n.w.Subscribe(ctx, obs, "a", p.pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 && got.Version != rec.Version {
+			t.Fatalf("subscribe answered version %d, want %d", got.Version, rec.Version)
+		}
+	}
+	if got := views.Load() - before; got > 1 {
+		t.Fatalf("100 subscribes to an unchanged widget computed its view %d times", got)
+	}
+	// A change makes a new view: the next subscribe shows the alert.
+	if _, err := n.w.Act(ctx, alice, "a", "test", json.RawMessage(`{"type":"raid"}`)); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := n.w.Subscribe(ctx, obs, "a", p.pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s kinds.AlertsState
+	if err := json.Unmarshal(got.State, &s); err != nil || len(s.Showing) != 1 {
+		t.Fatalf("the subscribe after a change answered a stale view: %s", got.State)
 	}
 }
