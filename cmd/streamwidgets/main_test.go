@@ -185,7 +185,12 @@ func TestServeTokenRestartAndSigterm(t *testing.T) {
 	addr := freeAddr(t)
 	p := startServe(t, bin, nil, "--addr", addr, "--data", data)
 	p.waitReady(t, addr)
-	if hint := p.out.String(); !strings.Contains(hint, "login-link --data "+data+" --url http://"+addr) {
+	signIn := "login-link --data " + data + " --url http://" + addr
+	// The hint follows the start of serving: /readyz may answer before it is printed.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(p.out.String(), signIn) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if hint := p.out.String(); !strings.Contains(hint, signIn) {
 		t.Fatalf("the startup hint does not give this server's sign-in command:\n%s", hint)
 	}
 	link, err := exec.Command(bin, "login-link", "--data", data, "--url", "http://"+addr, "--user", "alice").Output()
