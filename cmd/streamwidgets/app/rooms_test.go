@@ -77,7 +77,7 @@ func refusedJoins(t *testing.T, n *node, reason string) float64 {
 // TestRoomRESTSecurityChecklist: details, join, invites, roles and end
 // as the host, an invitee, a stranger and a read-only token see them.
 func TestRoomRESTSecurityChecklist(t *testing.T) {
-	t.Parallel()
+	// Sequential (no t.Parallel): its Argon2id checks must answer within the call timeout.
 	n := startNode(t)
 	alice, bob, mallory, carol := n.token("alice"), n.token("bob"), n.token("mallory"), n.token("carol")
 	create := n.do("POST", "/watch-party/rooms", alice, map[string]any{"title": "Movie night", "media_url": "/assets/test.webm",
@@ -184,7 +184,7 @@ func TestRoomRESTSecurityChecklist(t *testing.T) {
 // every user together (the grain), each answering 429 with Retry-After. The
 // attempts arrive together, as a brute-force script sends them.
 func TestRoomJoinAttemptsAreLimited(t *testing.T) {
-	t.Parallel()
+	// Sequential (no t.Parallel): 32 Argon2id checks must answer within the call timeout.
 	n := startNode(t)
 	alice := n.token("alice")
 	attempt := func(room string, tokens []string) (limited int) {
