@@ -24,6 +24,7 @@ import (
 // gap so the run takes about a minute and a half. STREAMWIDGETS_ALERT_BURST
 // sets another count.
 func TestAlertsBurstShownOnceInOrder(t *testing.T) {
+	t.Parallel()
 	total := 500
 	if n, err := strconv.Atoi(os.Getenv("STREAMWIDGETS_ALERT_BURST")); err == nil && n > 0 {
 		total = n

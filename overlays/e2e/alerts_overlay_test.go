@@ -26,6 +26,7 @@ const alertLogJSON = `JSON.stringify(window.__alertLog.map((e) => [e.id, e.resum
 // test alert is flagged; markup and template syntax stay text; skip takes
 // an alert off at once; with only the preview open, the fallback ends it.
 func TestAlertsOverlayShowsAcknowledgesAndPlays(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	media := mediaServer(t)
 	parent := alertsBrowser(t)

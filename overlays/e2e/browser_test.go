@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,27 +68,83 @@ func (s *server) signInLink(user string) string {
 	return s.base() + "/#signin=" + ticket
 }
 
-// browser starts headless Chromium with the flags this workplace needs and
-// returns its first tab. Do not put a timeout on this context.
+// browser returns a tab of its own in a fresh browser context (its own
+// storage and cookies, as isolated as a browser of its own) of the shared
+// headless Chromium. Do not put a timeout on this context.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	return newContext(t, sharedBrowser(t, "plain"))
+}
+
+// browserFlags are the Chromium flags this workplace needs, for every
+// shared browser.
+func browserFlags(path, dir string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900),
+		chromedp.UserDataDir(dir), chromedp.WindowSize(1440, 900),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// browsers are started once per test process, one per flavour (extra
+// flags), and shared by the tests, which may run in parallel: a Chromium
+// start costs seconds of CPU, a browser context a fraction of that.
+var browsers = struct {
+	sync.Mutex
+	byName map[string]*chromium
+}{byName: map[string]*chromium{}}
+
+type chromium struct {
+	ctx    context.Context // the browser's first tab: cancelling it ends the browser
+	cancel func()
+	dir    string
+}
+
+// sharedBrowser returns the running browser called name, starting it with
+// extra flags if it is not running (or died).
+func sharedBrowser(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	browsers.Lock()
+	defer browsers.Unlock()
+	if b := browsers.byName[name]; b != nil && b.ctx.Err() == nil {
+		return b.ctx
+	} else if b != nil {
+		b.close()
+	}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed: run `bash .ci/setup` (apt-get install -y chromium)")
+	}
+	dir, err := os.MkdirTemp("", "streamwidgets-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(browserFlags(path, dir), extra...)...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &chromium{ctx: ctx, cancel: func() { cancel(); cancelAlloc() }, dir: dir}
 	if err := chromedp.Do(ctx); err != nil {
+		b.close()
 		t.Fatalf("start chromium: %v", err)
 	}
+	browsers.byName[name] = b
 	return ctx
+}
+
+func (b *chromium) close() {
+	b.cancel()
+	_ = os.RemoveAll(b.dir)
+}
+
+// TestMain closes the shared browsers after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	browsers.Lock()
+	for _, b := range browsers.byName {
+		b.close()
+	}
+	browsers.Unlock()
+	os.Exit(code)
 }
 
 // newContext opens a tab in a fresh browser context (its own storage), like

@@ -23,6 +23,7 @@ const donationSocketLog = `(() => {
 // latest donor is shown as text, the deduplication window never reaches
 // the page, and the goal shows when it is reached.
 func TestDonationGoalOverlayCountsEachDonationOnce(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: donationSocketLog}); err != nil {

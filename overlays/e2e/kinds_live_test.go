@@ -48,6 +48,7 @@ func texts(sel string) string {
 }
 
 func TestChatOverlayFollowsChatLive(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	chat := srv.widget("ana", `{"type":"chat","config":{"max_messages":3,"hidden_users":["Nightbot"]}}`)
@@ -76,6 +77,7 @@ func TestChatOverlayFollowsChatLive(t *testing.T) {
 }
 
 func TestEventListOverlayShowsNewestFirst(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	list := srv.widget("ana", `{"type":"event_list","config":{"max_events":3,"types":["follow","cheer","raid"]}}`)
@@ -89,6 +91,7 @@ func TestEventListOverlayShowsNewestFirst(t *testing.T) {
 }
 
 func TestStatsOverlayTicksUptime(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	stats := srv.widget("ana", `{"type":"stats","config":{"title":"Tonight"}}`)
@@ -104,6 +107,7 @@ func TestStatsOverlayTicksUptime(t *testing.T) {
 }
 
 func TestScheduleOverlayDropsPastStreams(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	sched := srv.widget("ana", `{"type":"schedule","config":{"assumed_length":3600}}`)
@@ -127,6 +131,7 @@ func TestScheduleOverlayDropsPastStreams(t *testing.T) {
 // TestGalleryOfTheFirstKinds takes the README gallery's countdown and goal
 // pictures from their live overlays.
 func TestGalleryOfTheFirstKinds(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	cd := srv.widget("ana", `{"type":"countdown","config":{"title":"Starting soon","text":"Grab a drink","duration":300}}`)

@@ -36,6 +36,7 @@ func albumArt(t *testing.T) string {
 // without server ticks, the server's timer turns it into the last known
 // track at its end, and markup in a title is shown as text.
 func TestNowPlayingOverlayFollowsTheTrack(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	art := albumArt(t)

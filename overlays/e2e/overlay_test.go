@@ -27,6 +27,7 @@ func showsOnly(visible string, lines ...string) bool {
 // render/<type>.js, found by name; its styles are added once; appearance
 // config becomes the look on stream, live.
 func TestOverlayRendersKindsByConvention(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	cd := srv.widget("ana", `{"type":"countdown","config":{"title":"Back soon","duration":90}}`)
@@ -83,6 +84,7 @@ func TestOverlayRendersKindsByConvention(t *testing.T) {
 // "reconnecting" or an error box; #…&debug=1 shows them; a wrong token never
 // shows a stale "Connecting…" beside its error.
 func TestOverlayNoticesOnlyInDebug(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	parent := browser(t)
 	wrong, wrongDebug, live, liveDebug := obsTab(t, parent), obsTab(t, parent), obsTab(t, parent), obsTab(t, parent)
@@ -126,6 +128,7 @@ func TestOverlayNoticesOnlyInDebug(t *testing.T) {
 // TestOverlayInactiveWidget (issue 10): an inactive widget shows nothing on
 // stream and comes back, restyled once, when it is turned on again.
 func TestOverlayInactiveWidget(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	parent := browser(t)
 	obs, dbg := obsTab(t, parent), obsTab(t, parent)
@@ -162,6 +165,7 @@ func TestOverlayInactiveWidget(t *testing.T) {
 // nothing on stream and says so in debug; type names are checked before any
 // import.
 func TestOverlayKindWithoutModule(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	seen := intercept(t, tab, func(string) (int, string) { return http.StatusNotFound, "" }, "*/assets/js/render/goal.js*", "*/assets/js/render/Goal*")
@@ -217,6 +221,7 @@ export function mount(root, ctx) {
 // view.event with the widget; ctx.action travels the page's socket (and the
 // server refuses an owner action from a widget token); the preview never acts.
 func TestOverlayDispatchesWidgetEvents(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	intercept(t, tab, func(string) (int, string) { return http.StatusOK, stubModule }, "*/assets/js/render/countdown.js*")
@@ -266,6 +271,7 @@ func TestOverlayDispatchesWidgetEvents(t *testing.T) {
 // (now playing's track_started after a set_track) reaches the OBS page's
 // view.event once, with the widget whose state it belongs to.
 func TestOverlayReceivesServerEvents(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	logger := strings.Replace(stubModule, `log.push(["event", name, data, w.version]);`,
@@ -301,6 +307,7 @@ func TestOverlayReceivesServerEvents(t *testing.T) {
 // deleted says so in debug after a reload too (not "token regenerated"),
 // and shows nothing on stream.
 func TestOverlayDeletedWidgetAfterReload(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	parent := browser(t)
 	obs, dbg := obsTab(t, parent), obsTab(t, parent)

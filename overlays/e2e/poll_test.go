@@ -16,6 +16,7 @@ import (
 // the winner is highlighted; a Twitch poll mirrored by sync replaces it; a
 // closed poll hides itself when configured to.
 func TestPollOverlayShowsVotesLive(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	poll := srv.widget("ana", `{"type":"poll","config":{"question":"What do we play next?","options":["Celeste","Hades","Tetris"]}}`)

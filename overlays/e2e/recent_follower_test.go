@@ -11,6 +11,7 @@ import (
 // of its own type, ignores the others, plays its entrance for each new
 // event (the same name twice too) and shows names as text.
 func TestRecentFollowerOverlayAnimatesEachEvent(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	tab := obsTab(t, browser(t))
 	cheers := srv.widget("ana", `{"type":"recent_follower","config":{"event_type":"cheer"}}`)

@@ -135,6 +135,7 @@ func signInTo(t *testing.T, srv *server, tab context.Context, user, page string)
 }
 
 func TestWatchPartyStaysInSyncInRealBrowsers(t *testing.T) {
+	// Sequential (no t.Parallel): pages must agree within 250 ms.
 	srv := startServer(t)
 	media := roomMediaServer(t)
 	alice, err := srv.app.Issuer.Mint("alice", time.Hour)
@@ -217,6 +218,7 @@ func TestWatchPartyStaysInSyncInRealBrowsers(t *testing.T) {
 // one is refused on the page), and an invite shows in the invitee's console
 // inbox until declined.
 func TestWatchPartyPasswordAndInbox(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	alice, _ := srv.app.Issuer.Mint("alice", time.Hour)
 	roomID := createRoomREST(t, srv, alice, map[string]any{"title": "Secret screening", "media_url": "/none.wav", "invitees": []string{"bob"}, "password": "popcorn"})
