@@ -57,13 +57,20 @@ func Migrate(ctx context.Context, db *dynamodb.Client, c Config) ([]string, erro
 		_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: t.TableName})
 		var rnf *types.ResourceNotFoundException
 		if errors.As(err, &rnf) {
-			if _, err := db.CreateTable(ctx, t); err != nil {
+			_, err := db.CreateTable(ctx, t)
+			var inUse *types.ResourceInUseException
+			created := err == nil
+			if err != nil && !errors.As(err, &inUse) {
 				return done, fmt.Errorf("dynamo: create table %s: %w", *t.TableName, err)
 			}
+			// In use: another migrate created it meanwhile, or the SDK retried
+			// our call after its answer came late. Either way, wait for it.
 			if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: t.TableName}, 2*time.Minute); err != nil {
 				return done, fmt.Errorf("dynamo: wait for table %s: %w", *t.TableName, err)
 			}
-			done = append(done, "created table "+*t.TableName)
+			if created {
+				done = append(done, "created table "+*t.TableName)
+			}
 		} else if err != nil {
 			return done, fmt.Errorf("dynamo: describe table %s: %w", *t.TableName, err)
 		}
