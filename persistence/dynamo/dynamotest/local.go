@@ -72,7 +72,9 @@ func (s *Server) launch() error {
 		return fmt.Errorf("start DynamoDB Local (needs java): %w", err)
 	}
 	s.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
+	// A JVM's start takes seconds of CPU: generous, for a busy CI machine
+	// starting several (cluster/local/up.sh waits as long).
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		// Any HTTP answer means it listens (it answers 400 to a bare GET).
 		if resp, err := http.Get(s.Endpoint); err == nil {
@@ -82,7 +84,7 @@ func (s *Server) launch() error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	s.Stop()
-	return errors.New("DynamoDB Local did not start within 30s")
+	return errors.New("DynamoDB Local did not start within 60s")
 }
 
 // Stop kills the server.
