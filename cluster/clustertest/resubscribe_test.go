@@ -48,7 +48,7 @@ func (f *frames) last(typ string) map[string]any {
 // session on a surviving member keeps its subscription when the grain's
 // member dies, and sees the next update without doing anything.
 func TestConnectionsResubscribeByThemselvesAfterTheHostCrashes(t *testing.T) {
-	t.Parallel()
+	// Sequential (no t.Parallel): its first calls must answer within 2 s.
 	c := clustertest.New(t, 3, clustertest.WithRequestTimeout(2*time.Second))
 	createGoal(t, c.Nodes()[0], "w-failover")
 	host := c.HostOf(clustertest.WidgetKind, "w-failover")

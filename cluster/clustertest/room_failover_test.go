@@ -19,7 +19,7 @@ import (
 // playback clock intact, and a viewer's socket on another member is
 // re-subscribed by the server and sees the host's next seek.
 func TestRoomSurvivesItsMembersCrash(t *testing.T) {
-	t.Parallel()
+	// Sequential (no t.Parallel): its first calls must answer within 2 s.
 	c := clustertest.New(t, 3, clustertest.WithRequestTimeout(2*time.Second))
 	ctx := context.Background()
 	rooms := c.Nodes()[0].Widgets.Rooms()
