@@ -43,7 +43,7 @@ func stateOf(m msg) msg {
 }
 
 func TestTwoManagerTabsConverge(t *testing.T) {
-	t.Parallel()
+	// Sequential (no t.Parallel): a tab that reads late sees the next tick coalesced in.
 	n := startNode(t, fastWS)
 	alice := n.token("alice")
 	w := n.create(alice, countdownBody)
