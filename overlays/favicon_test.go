@@ -12,7 +12,7 @@ import (
 // The pages name a favicon that is served (a tab shows it, and no browser
 // request for /favicon.ico ends in a 404).
 func TestFavicon(t *testing.T) {
-	app := fiber.New()
+	app := fiber.New(fiber.Config{Immutable: true})
 	Register(app)
 	get := func(path string) (int, string, string) {
 		resp, err := app.Test(httptest.NewRequest("GET", path, nil))

@@ -267,7 +267,7 @@ func serveFlags(t *testing.T) map[string]bool {
 	}
 	out, _ := exec.Command(bin, "serve", "--help").CombinedOutput()
 	flags := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^\s+-([a-z0-9-]+)`).FindAllSubmatch(out, -1) {
+	for _, m := range regexp.MustCompile(`(?m)^\s+--?([a-z0-9][a-z0-9-]*)`).FindAllSubmatch(out, -1) {
 		flags[string(m[1])] = true
 	}
 	if !flags["cluster"] || !flags["addr"] {
