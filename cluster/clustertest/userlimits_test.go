@@ -21,7 +21,7 @@ func TestUserLimitsHoldAcrossMembers(t *testing.T) {
 	ctx := context.Background()
 	limits := make([]*actors.UserLimits, len(nodes))
 	for i, n := range nodes {
-		limits[i] = actors.NewUserLimits(n.Cluster, 0)
+		limits[i] = actors.NewUserLimits(n.Cluster, 10*time.Second) // a loaded CI machine right after the cluster formed
 	}
 	idle := actor.PropsFromFunc(func(actor.Context) {})
 

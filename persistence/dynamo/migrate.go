@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -83,10 +84,14 @@ func Migrate(ctx context.Context, db *dynamodb.Client, c Config) ([]string, erro
 		if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus == types.TimeToLiveStatusDisabled {
 			_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(c.WidgetsTable),
 				TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attrExpires), Enabled: aws.Bool(true)}})
-			if err != nil {
+			switch {
+			case err != nil && strings.Contains(err.Error(), "already enabled"):
+				// Another migrate (a second pod's init step) enabled it meanwhile.
+			case err != nil:
 				return done, fmt.Errorf("dynamo: enable TTL: %w", err)
+			default:
+				done = append(done, "enabled TTL on "+c.WidgetsTable+"."+attrExpires)
 			}
-			done = append(done, "enabled TTL on "+c.WidgetsTable+"."+attrExpires)
 		}
 	}
 	return done, nil

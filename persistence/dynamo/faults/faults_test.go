@@ -177,7 +177,7 @@ func TestTwoActivationsNeverLoseAnAcknowledgedUpdate(t *testing.T) {
 	}
 	ctx := context.Background()
 	alice := actors.UserCaller("alice")
-	if _, err := clients[0].Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Config: json.RawMessage(`{"target":1000}`)}); err != nil {
+	if _, err := clients[0].Create(ctx, alice, "g", actors.CreateInput{Type: "goal", Active: true, Config: json.RawMessage(`{"target":1000}`)}); err != nil {
 		t.Fatal(err)
 	}
 	var acked, conflicts atomic.Int64
