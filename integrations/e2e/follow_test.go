@@ -32,7 +32,7 @@ type node struct {
 	http *http.Client
 }
 
-func startNode(t *testing.T, fake *twitchfake.Server) *node {
+func startNode(t *testing.T, fake *twitchfake.Server, tune ...func(*app.IntegrationsConfig)) *node {
 	t.Helper()
 	ln, err := newListenAddr()
 	if err != nil {
@@ -40,11 +40,15 @@ func startNode(t *testing.T, fake *twitchfake.Server) *node {
 	}
 	redirect := "http://" + ln + "/integrations/twitch/callback"
 	fake.AddClient(twitchfake.Client{ID: "cid", Secret: "csecret", RedirectURIs: []string{redirect}})
-	a, err := app.New(app.Config{Addr: ln, DataDir: t.TempDir(), Integrations: app.IntegrationsConfig{
+	ic := app.IntegrationsConfig{
 		Twitch: twitch.Config{ClientID: "cid", ClientSecret: "csecret", AuthURL: fake.AuthURL(), APIURL: fake.APIURL(),
 			EventSubURL: fake.EventSubURL(), RedirectURL: redirect},
 		EnsureEvery: time.Second,
-	}}, zap.NewNop())
+	}
+	for _, f := range tune {
+		f(&ic)
+	}
+	a, err := app.New(app.Config{Addr: ln, DataDir: t.TempDir(), Integrations: ic}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
