@@ -91,7 +91,7 @@ func TestTwitchEventsReachEveryWidget(t *testing.T) {
 	} {
 		var last string
 		ok := false
-		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 			last = state(c.id)
 			ok = true
 			for _, w := range c.want {
