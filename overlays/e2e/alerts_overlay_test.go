@@ -167,14 +167,29 @@ func TestAlertsOverlayResumesAcrossReconnectsAndReloads(t *testing.T) {
 
 	// The page goes away just before a3's end and comes back after it: a3 is
 	// over, so the page skips it and ends it (the fallback would wait 3 s more).
-	srv.act("ana", w, "enqueue", `{"id":"a3","type":"follow","name":"Cy"}`)
-	time.Sleep(time.Until(appears("a3").Add(3800 * time.Millisecond)))
-	run(t, obs, chromedp.Navigate("about:blank"))
-	time.Sleep(300 * time.Millisecond)
-	open()
-	waitFor(t, obs, "a3 skipped", alertLogJSON, 2*time.Second, equals(`[["a3","skipped",true]]`))
-	ended("a3", 1500*time.Millisecond)
-	if n := eval(t, obs, `document.querySelectorAll("`+alertCard+`").length`); n != "0" {
-		t.Fatalf("a finished alert is drawn again (%s cards)", n)
+	// On a busy machine the page can take longer to come back than the
+	// server's 3 s grace: then the fallback ended it first and the page's
+	// skip was not exercised, so the scenario is tried again (at most 3 times).
+	for attempt := 1; ; attempt++ {
+		id := fmt.Sprintf("a3-%d", attempt)
+		srv.act("ana", w, "enqueue", fmt.Sprintf(`{"id":%q,"type":"follow","name":"Cy"}`, id))
+		time.Sleep(time.Until(appears(id).Add(3800 * time.Millisecond)))
+		run(t, obs, chromedp.Navigate("about:blank"))
+		time.Sleep(300 * time.Millisecond)
+		open()
+		if out := srv.alertsState("ana", w).outcomes(); strings.Contains(out, id+":") && !strings.Contains(out, id+":ended") {
+			if attempt == 3 {
+				t.Fatalf("the page never came back within the grace in 3 tries (outcomes %s)", out)
+			}
+			t.Logf("attempt %d: the server's fallback ended %s before the page was back (%s); again", attempt, id, out)
+			waitFor(t, obs, "no card", `String(document.querySelectorAll("`+alertCard+`").length)`, 5*time.Second, equals("0"))
+			continue
+		}
+		waitFor(t, obs, id+" skipped", alertLogJSON, 2*time.Second, equals(fmt.Sprintf(`[[%q,"skipped",true]]`, id)))
+		ended(id, 1500*time.Millisecond)
+		if n := eval(t, obs, `document.querySelectorAll("`+alertCard+`").length`); n != "0" {
+			t.Fatalf("a finished alert is drawn again (%s cards)", n)
+		}
+		return
 	}
 }
