@@ -106,7 +106,7 @@ func TestRoomCallsKeepOrderAndNeverBlockWidgets(t *testing.T) {
 	}
 	h.subscribe("w1") // a widget, while the room's call is held
 	// Events published while subscribing: one older than the snapshot, one newer.
-	time.Sleep(50 * time.Millisecond) // the relay has the join
+	time.Sleep(500 * time.Millisecond) // the relay has the join (generous: -race on a busy machine)
 	relay := actors.LocalRelay(h.system)
 	h.system.Root.Send(relay, roomEvent(roompb.RoomEvent_STATE, 9, ""))
 	h.system.Root.Send(relay, roomEvent(roompb.RoomEvent_PRESENCE, 11, "bob"))
