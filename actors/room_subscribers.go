@@ -197,16 +197,5 @@ func (g *roomGrain) send(ev *roompb.RoomEvent, filter func(roomSub) bool) {
 	if g.room != nil && ev.Version == 0 {
 		ev.Version = g.room.Version
 	}
-	targets := g.members
-	if filter != nil {
-		targets = map[string]int{}
-		for _, s := range g.subs {
-			if filter(s) {
-				targets[s.pid.GetAddress()]++
-			}
-		}
-	}
-	for addr := range targets {
-		g.ctx.Send(actor.NewPID(addr, RelayName), ev)
-	}
+	sendToRelays(g.ctx, ev, g.members, g.subs, func(s roomSub) *actor.PID { return s.pid }, filter)
 }

@@ -195,20 +195,9 @@ func (g *widgetGrain) event(kind widgetpb.WidgetEvent_Kind, rec persistence.Reco
 // sockets there. Sends are fire-and-forget: a slow or dead member never
 // delays the grain.
 func (g *widgetGrain) send(ev *widgetpb.WidgetEvent, filter func(subscriber) bool) {
-	targets := g.members
-	if filter != nil {
-		targets = map[string]int{}
-		for _, s := range g.subs {
-			if filter(s) {
-				targets[s.pid.GetAddress()]++
-			}
-		}
-	}
-	for addr := range targets {
-		g.ctx.Send(actor.NewPID(addr, RelayName), ev)
-	}
-	if len(targets) > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
-		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("members", len(targets)))
+	n := sendToRelays(g.ctx, ev, g.members, g.subs, func(s subscriber) *actor.PID { return s.pid }, filter)
+	if n > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
+		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("members", n))
 	}
 }
 

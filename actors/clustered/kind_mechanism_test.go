@@ -26,7 +26,9 @@ type bellState struct {
 	LastBy    string    `json:"last_by,omitempty"`
 }
 
-type bell struct{ kinds.Plain[bellConfig, bellState] }
+type bell struct {
+	kinds.Plain[bellConfig, bellState]
+}
 
 const ringFor = 500 * time.Millisecond
 
@@ -40,9 +42,9 @@ func (bell) Info() kinds.Info {
 			{Name: "ack", Label: "Ack", Access: kinds.AccessViewer},
 		}}
 }
-func (bell) Defaults() bellConfig                          { return bellConfig{Title: "Bell"} }
-func (bell) Validate(bellConfig) error                     { return nil }
-func (bell) Initial(bellConfig, time.Time) bellState       { return bellState{} }
+func (bell) Defaults() bellConfig                    { return bellConfig{Title: "Bell"} }
+func (bell) Validate(bellConfig) error               { return nil }
+func (bell) Initial(bellConfig, time.Time) bellState { return bellState{} }
 func (bell) Timer(_ bellConfig, s bellState, _ time.Time) kinds.Timer {
 	if s.RingingAt.IsZero() {
 		return kinds.Timer{}
@@ -211,7 +213,10 @@ func TestControlTokenRunsActionsOnlyAndIsShownOnce(t *testing.T) {
 		t.Fatalf("control token could not ring: %v", err)
 	}
 	for name, call := range map[string]func() error{
-		"update":     func() error { _, err := n.w.Update(ctx, control, "b", actors.UpdateInput{Config: json.RawMessage(`{"title":"x"}`)}); return err },
+		"update": func() error {
+			_, err := n.w.Update(ctx, control, "b", actors.UpdateInput{Config: json.RawMessage(`{"title":"x"}`)})
+			return err
+		},
 		"delete":     func() error { _, err := n.w.Delete(ctx, control, "b"); return err },
 		"regenerate": func() error { _, err := n.w.RegenerateToken(ctx, control, "b"); return err },
 		"reissue":    func() error { _, err := n.w.ControlToken(ctx, control, "b", false); return err },

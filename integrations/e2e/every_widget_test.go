@@ -72,7 +72,9 @@ func TestTwitchEventsReachEveryWidget(t *testing.T) {
 
 	state := func(id string) string {
 		_, out, _ := n.do("GET", n.base+"/records/stream_widgets/"+id, "")
-		var r struct{ Data struct{ State json.RawMessage } }
+		var r struct {
+			Data struct{ State json.RawMessage }
+		}
 		_ = json.Unmarshal([]byte(out), &r)
 		return string(r.Data.State)
 	}

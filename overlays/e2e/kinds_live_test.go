@@ -100,7 +100,9 @@ func TestStatsOverlayTicksUptime(t *testing.T) {
 	started := time.Now().Add(-(3723 * time.Second)).UTC().Format(time.RFC3339)
 	srv.act("ana", stats, "set", fmt.Sprintf(`{"viewers":1234,"followers":56789,"subscribers":12,"live":true,"started_at":%q}`, started))
 	waitFor(t, tab, "the figures", text("[data-testid=stat-viewers]")+`+"|"+`+text("[data-testid=stat-followers]"), 5*time.Second,
-		func(v string) bool { return strings.ReplaceAll(strings.ReplaceAll(v, ",", ""), ".", "") == "1234|56789" })
+		func(v string) bool {
+			return strings.ReplaceAll(strings.ReplaceAll(v, ",", ""), ".", "") == "1234|56789"
+		})
 	first := waitFor(t, tab, "the uptime", text("[data-testid=stat-uptime]"), 5*time.Second, func(v string) bool { return strings.HasPrefix(v, "1:02:0") })
 	waitFor(t, tab, "the uptime ticking in the page", text("[data-testid=stat-uptime]"), 3*time.Second, func(v string) bool { return v != first })
 	widgetShot(t, tab, "stats")

@@ -18,3 +18,17 @@ export function clear(el) {
   el.replaceChildren();
   return el;
 }
+
+// el makes an element with a class (and a test id), for render modules that
+// build their DOM once and then only change text.
+export function el(tag, cls, testid) {
+  const e = document.createElement(tag);
+  e.className = cls;
+  if (testid) e.dataset.testid = testid;
+  return e;
+}
+
+// setText changes a node's text only when it differs: render runs every frame.
+export function setText(node, value) {
+  if (node.textContent !== value) node.textContent = value;
+}

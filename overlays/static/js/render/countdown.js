@@ -1,6 +1,7 @@
 // The countdown overlay: caption, title and the time left, rendered every
 // frame from the state and the server-corrected clock.
 import { parseTime } from "../runtime.js";
+import { el, setText } from "../dom.js";
 
 // Sizes in em of the appearance font size (32 px by default).
 export const css = `
@@ -45,23 +46,13 @@ export function mount(root) {
     // render runs every frame: cheap, and only touches the DOM on change.
     render(widget, nowMs) {
       const cfg = widget.config || {};
-      set(text, cfg.text || "");
+      setText(text, cfg.text || "");
       text.hidden = !cfg.text;
-      set(title, cfg.title || widget.title || "");
+      setText(title, cfg.title || widget.title || "");
       const left = remaining(widget.state, nowMs);
-      set(time, format(left));
+      setText(time, format(left));
       root.classList.toggle("finished", left <= 0 && !!(widget.state && widget.state.finished));
       root.classList.toggle("paused", !(widget.state && widget.state.enabled) && left > 0);
     },
   };
-}
-
-function el(tag, cls) {
-  const e = document.createElement(tag);
-  e.className = cls;
-  return e;
-}
-
-function set(node, value) {
-  if (node.textContent !== value) node.textContent = value;
 }

@@ -1,6 +1,7 @@
 // The donation goal overlay: title, a progress bar in the accent colour,
 // "raised / target" as money, and the latest donor (config.show_latest),
 // which flashes in on each new donation.
+import { el, setText } from "../dom.js";
 
 // Sizes in em of the appearance font size (32 px by default).
 export const css = `
@@ -73,17 +74,17 @@ export function mount(root) {
       const current = Math.max(0, s.current || 0);
       const target = cfg.target > 0 ? cfg.target : 1;
       const share = Math.max(0, Math.min(100, (current / target) * 100));
-      set(title, cfg.title || widget.title || "");
+      setText(title, cfg.title || widget.title || "");
       const w = `${share.toFixed(2)}%`;
       if (fill.style.width !== w) fill.style.width = w;
-      set(pct, `${Math.floor(share)}%`);
-      set(label, `${money(current, cfg.currency)} / ${money(target, cfg.currency)}`);
+      setText(pct, `${Math.floor(share)}%`);
+      setText(label, `${money(current, cfg.currency)} / ${money(target, cfg.currency)}`);
       root.classList.toggle("reached", current >= target);
 
       const d = s.latest;
       latest.hidden = !(cfg.show_latest !== false && d);
       if (d) {
-        set(who, d.name || "Anonymous");
+        setText(who, d.name || "Anonymous");
         const a = ` — ${money(d.amount, d.currency || cfg.currency)}`;
         if (amount.data !== a) amount.data = a;
       }
@@ -95,15 +96,4 @@ export function mount(root) {
       count = s.count;
     },
   };
-}
-
-function el(tag, cls, testid) {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
-function set(node, value) {
-  if (node.textContent !== value) node.textContent = value;
 }

@@ -3,6 +3,7 @@
 // server-corrected clock (the server sends no ticks). When nothing plays it
 // shows the last known track, a line of text or nothing (config "idle").
 import { parseTime } from "../runtime.js";
+import { el, setText } from "../dom.js";
 
 // Sizes in em of the appearance font size (32 px by default).
 export const css = `
@@ -116,7 +117,7 @@ export function mount(root) {
 
       card.hidden = next !== "playing" && next !== "last";
       idle.hidden = next !== "text";
-      set(idle, next === "text" ? cfg.idle_text : "");
+      setText(idle, next === "text" ? cfg.idle_text : "");
       if (next !== mode && (next === "text" || mode === "hide" || mode === null)) replay(next === "text" ? idle : card);
       mode = next;
       if (card.hidden) return;
@@ -124,12 +125,12 @@ export function mount(root) {
       card.classList.toggle("last", next === "last");
       card.classList.toggle("right", cfg.align === "right");
       const cap = next === "last" ? "Last played" : cfg.title || "";
-      set(caption, cap);
+      setText(caption, cap);
       caption.hidden = !cap;
-      set(title, track.title || "");
-      set(artist, track.artist || "");
+      setText(title, track.title || "");
+      setText(artist, track.artist || "");
       artist.hidden = !track.artist;
-      set(album, track.album || "");
+      setText(album, track.album || "");
       album.hidden = !(cfg.show_album !== false && track.album);
 
       const showArt = cfg.show_art !== false;
@@ -148,7 +149,7 @@ export function mount(root) {
       if (p) {
         const w = `${((p[0] / p[1]) * 100).toFixed(2)}%`;
         if (fill.style.width !== w) fill.style.width = w;
-        set(time, `${clock(p[0])} / ${clock(p[1])}`);
+        setText(time, `${clock(p[0])} / ${clock(p[1])}`);
       }
       // A new track (even the same song again) slides in.
       if (changes !== null && s.changes !== changes) replay(card);
@@ -162,15 +163,4 @@ function replay(node) {
   node.classList.remove("enter");
   void node.offsetWidth; // a reflow, so removing and adding the class restarts it
   node.classList.add("enter");
-}
-
-function el(tag, cls, testid) {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
-function set(node, value) {
-  if (node.textContent !== value) node.textContent = value;
 }

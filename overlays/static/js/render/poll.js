@@ -5,6 +5,7 @@
 // manager's preview shows it, marked as such); a closed one hides after
 // config.hide_after_close seconds if set.
 import { parseTime } from "../runtime.js";
+import { el, setText } from "../dom.js";
 
 // Sizes in em of the appearance font size (32 px by default).
 export const css = `
@@ -87,12 +88,12 @@ export function mount(root, ctx) {
       root.classList.toggle("closed", s.status === "closed");
       root.classList.toggle("draft", draft);
 
-      set(question, s.question || "");
+      setText(question, s.question || "");
       let st;
       if (draft) st = "Not open yet (preview)";
       else if (s.status === "closed") st = (s.winners || []).length > 1 ? "Poll closed · tie" : "Poll closed";
       else st = s.ends_at ? `Vote now · ${timeLeft(s.ends_at, nowMs)} left` : "Vote now";
-      set(status, st);
+      setText(status, st);
 
       ensureRows(options.length);
       const sum = options.reduce((n, o) => n + Math.max(0, o.votes || 0), 0);
@@ -101,29 +102,18 @@ export function mount(root, ctx) {
         const r = rows[i];
         const votes = Math.max(0, o.votes || 0);
         const pct = sum > 0 ? (votes / sum) * 100 : 0;
-        set(r.title, o.title || "");
+        setText(r.title, o.title || "");
         const w = `${pct.toFixed(2)}%`;
         if (r.fill.style.width !== w) r.fill.style.width = w;
         const parts = [];
         if (cfg.show_votes !== false) parts.push(fmt.format(votes));
         if (cfg.show_percent !== false) parts.push(`${Math.round(pct)}%`);
-        set(r.count, parts.join(" · "));
+        setText(r.count, parts.join(" · "));
         r.count.hidden = parts.length === 0;
         r.row.classList.toggle("winner", winners.has(o.id));
       });
-      set(total, `${fmt.format(sum)} ${sum === 1 ? "vote" : "votes"}`);
+      setText(total, `${fmt.format(sum)} ${sum === 1 ? "vote" : "votes"}`);
       total.hidden = cfg.show_votes === false;
     },
   };
-}
-
-function el(tag, cls, testid) {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
-function set(node, value) {
-  if (node.textContent !== value) node.textContent = value;
 }

@@ -1,6 +1,7 @@
 // The recent follower overlay: a heading ("Latest follower") and the name,
 // with the amount for cheers and tips. Each new event plays the entrance
 // animation, also when the same name comes again (the state's count changes).
+import { el, setText } from "../dom.js";
 
 // Sizes in em of the appearance font size (32 px by default).
 export const css = `
@@ -63,11 +64,11 @@ export function mount(root) {
       const cfg = widget.config || {};
       const s = widget.state || {};
       const type = HEADINGS[cfg.event_type] ? cfg.event_type : "follow";
-      set(title, cfg.title || HEADINGS[type]);
+      setText(title, cfg.title || HEADINGS[type]);
       root.classList.toggle("empty", !s.name);
-      set(name, s.name || "—");
+      setText(name, s.name || "—");
       const amt = cfg.show_amount !== false && (type === "cheer" || type === "tip") && s.name ? amountText(s.amount, type, cfg.unit) : "";
-      set(amount, amt);
+      setText(amount, amt);
       amount.hidden = !amt;
       // Animate a change, not the first paint (a reload or reconnect replays nothing).
       if (count !== null && s.count !== count) {
@@ -82,15 +83,4 @@ export function mount(root) {
       count = s.count;
     },
   };
-}
-
-function el(tag, cls, testid) {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (testid) e.dataset.testid = testid;
-  return e;
-}
-
-function set(node, value) {
-  if (node.textContent !== value) node.textContent = value;
 }
