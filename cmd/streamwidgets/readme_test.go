@@ -24,7 +24,7 @@ func TestReadmeOpensWithRunAndTest(t *testing.T) {
 			break
 		}
 	}
-	if len(cmds) != 2 || cmds[0] != "go run ./cmd/streamwidgets serve" || cmds[1] != "bash .ci/test" {
+	if len(cmds) != 2 || cmds[0] != "go run ./cmd/streamwidgets serve" || cmds[1] != "bash .ci/run" {
 		t.Fatalf("the README's opening commands are %q, want run the service, then run the tests", cmds)
 	}
 }
