@@ -32,7 +32,17 @@ func act(c *wsClient, id, action string, payload msg) msg {
 		m["payload"] = payload
 	}
 	c.send(m)
-	return c.await("action response", func(m msg) bool { return m.str("type") == "WIDGET_ACTION_RESPONSE" })
+	c.held = nil
+	var passed []msg
+	resp := c.await("action response", func(m msg) bool {
+		if m.str("type") == "WIDGET_ACTION_RESPONSE" {
+			return true
+		}
+		passed = append(passed, m)
+		return false
+	})
+	c.held = passed // the updates that came first stay readable
+	return resp
 }
 
 func stateOf(m msg) msg {
@@ -68,12 +78,22 @@ func TestTwoManagerTabsConverge(t *testing.T) {
 				t.Fatalf("after %s tab %d sees enabled=%v", step.action, i, stateOf(seen[i])["enabled"])
 			}
 		}
-		left := func(m msg) float64 {
+		// Both tabs must agree on when the countdown ends: a tab that read
+		// a second later may hold the next tick (same version, the time left
+		// then), so the end is compared, not the time left.
+		end := func(m msg) float64 {
 			s := stateOf(m)
-			return s.num("duration_left")
+			at, err := time.Parse(time.RFC3339Nano, s.str("last_tick_timestamp"))
+			if err != nil {
+				t.Fatalf("last_tick_timestamp %q: %v", s.str("last_tick_timestamp"), err)
+			}
+			if s["enabled"] != true {
+				return s.num("duration_left") // paused: nothing moves
+			}
+			return float64(at.UnixMilli())/1000 + s.num("duration_left")
 		}
-		if math.Abs(left(seen[0])-left(seen[1])) > 0.2 {
-			t.Fatalf("tabs disagree after %s: %v vs %v", step.action, left(seen[0]), left(seen[1]))
+		if math.Abs(end(seen[0])-end(seen[1])) > 0.2 {
+			t.Fatalf("tabs disagree after %s: %v vs %v", step.action, end(seen[0]), end(seen[1]))
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"encoding/json"
 	"errors"
 	"net"
@@ -17,6 +18,10 @@ import (
 type wsClient struct {
 	t    *testing.T
 	conn *websocket.Conn
+	// held are messages an action's wait read past (an update can arrive
+	// before the action's response: they travel different paths); the next
+	// await looks at them first.
+	held []msg
 }
 
 type msg map[string]any
@@ -97,17 +102,27 @@ func (c *wsClient) next() msg {
 // await reads until a message satisfies ok, skipping others.
 func (c *wsClient) await(what string, ok func(msg) bool) msg {
 	c.t.Helper()
+	for i, m := range c.held {
+		if ok(m) {
+			c.held = append(c.held[:i:i], c.held[i+1:]...)
+			return m
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
+	var skipped []string // what came instead, for the failure message
 	for time.Now().Before(deadline) {
 		m, err := c.read(time.Until(deadline))
 		if err != nil {
-			c.t.Fatalf("waiting for %s: %v", what, err)
+			c.t.Fatalf("waiting for %s: %v (received meanwhile: %v)", what, err, skipped)
 		}
 		if ok(m) {
 			return m
 		}
+		if len(skipped) < 20 {
+			skipped = append(skipped, fmt.Sprintf("%s v%v", m.str("type"), m["version"]))
+		}
 	}
-	c.t.Fatalf("no %s within 5s", what)
+	c.t.Fatalf("no %s within 5s (received meanwhile: %v)", what, skipped)
 	return nil
 }
 
