@@ -30,10 +30,17 @@ func TestConsoleShowsWhoWatches(t *testing.T) {
 	}
 	waitFor(t, tab, "one manager", managers, 5*time.Second, equals("1"))
 
+	// The row is changed in place, never rebuilt: a tap that began before a
+	// viewer count arrived still lands.
+	row := `document.querySelector('[data-testid=widget-item][data-id="` + cd.ID + `"] button')`
+	run(t, tab, chromedp.Evaluate[chromedp.Void](`void (window.rowBefore = `+row+`)`))
 	first := obsTab(t, tab)
 	run(t, first, chromedp.Navigate(srv.overlayURL(cd, "")))
 	waitFor(t, tab, "one OBS view", obsCount, 5*time.Second, equals("1"))
 	waitFor(t, tab, "the list's OBS dot", listCount, 5*time.Second, equals("1"))
+	if same := eval(t, tab, `String(window.rowBefore === `+row+` && window.rowBefore.isConnected)`); same != "true" {
+		t.Fatal("the widget's row in the list was rebuilt when its viewer count changed: a tap in progress is lost")
+	}
 	if got := eval(t, tab, text(`[data-testid=viewers-obs]`)); !strings.Contains(got, "In OBS: 1 view") {
 		t.Fatalf("with one OBS view the console says %q", got)
 	}

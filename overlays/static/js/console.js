@@ -8,6 +8,7 @@ import { h, clear } from "./dom.js";
 import { Api, loadSession, saveSession, redeem } from "./api.js";
 import { widgetForm } from "./form.js";
 import { showDetail } from "./detail.js";
+import { WidgetList } from "./widget_list.js";
 
 // The server allows 100 subscriptions per connection; the list's live
 // "in OBS" dots use one each, the rest is headroom.
@@ -22,6 +23,7 @@ let selectedId = null;
 let detail = null;
 let conn = null;
 const viewers = new Map(); // widgetId -> {obs, managers}
+const list = new WidgetList($("widgets"), $("empty"), (id) => select(id, true));
 
 // A sign-in link pasted into this tab changes only the fragment: no page
 // load, so redeem it by loading again.
@@ -146,21 +148,7 @@ function onMessage(id, msg, live) {
 }
 
 function renderList() {
-  const ul = clear($("widgets"));
-  $("empty").hidden = widgets.length > 0;
-  for (const w of widgets) {
-    const v = viewers.get(w.id);
-    const inObs = v && v.obs > 0;
-    const li = h("li", { "data-testid": "widget-item", "data-id": w.id, class: selectedId === w.id ? "selected" : "" },
-      h("button", { type: "button", class: "item" },
-        h("span", { class: "item-title" }, w.title),
-        h("span", { class: "row" },
-          v ? h("span", { class: `obs-dot${inObs ? " on" : ""}`, "data-testid": "list-obs", "data-count": String(v.obs), title: inObs ? `In OBS: ${v.obs}` : "Not open in OBS" }, inObs ? `OBS ${v.obs}` : "OBS") : null,
-          h("span", { class: "badge" }, (kinds[w.type] && kinds[w.type].name) || w.type),
-          w.active ? null : h("span", { class: "badge off" }, "off"))));
-    li.firstChild.onclick = () => select(w.id, true);
-    ul.append(li);
-  }
+  list.render(widgets, viewers, selectedId, kinds);
 }
 
 function removed(id, message) {
