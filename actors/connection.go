@@ -102,6 +102,8 @@ type connection struct {
 	versions map[string]int64      // widget id -> version of the last full state sent
 	retries  map[string]int        // widget id -> failed re-subscriptions in a row
 	relay    *actor.PID            // this member's relay (see relay.go)
+	ob       *outbox               // the socket, shared with the relay's direct path
+	gates    map[string]*relaySub  // widget id -> this session's entry at the relay (relay_outbox.go)
 	closing  bool
 	stopAuth scheduler.CancelFunc
 	stopExp  scheduler.CancelFunc
@@ -123,9 +125,10 @@ func NewConnectionProps(shared *ConnDeps, sock Socket, connID string) *actor.Pro
 		d.CallTimeout = 5 * time.Second
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
+		log := d.Logger.Named("conn").With(zap.String("conn_id", connID))
 		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{}, retries: map[string]int{},
-			queues: map[string][]op{}, joining: map[string]*joining{},
-			log: d.Logger.Named("conn").With(zap.String("conn_id", connID))}
+			queues: map[string][]op{}, joining: map[string]*joining{}, gates: map[string]*relaySub{},
+			ob: newOutbox(sock, log), log: log}
 	})
 }
 
@@ -275,7 +278,33 @@ func (c *connection) forget(ctx actor.Context, id string) {
 	delete(c.subs, id)
 	delete(c.versions, id)
 	delete(c.retries, id)
+	if s := c.gates[id]; s != nil {
+		s.end() // before the relay hears of it: nothing more goes direct
+		delete(c.gates, id)
+	}
 	ctx.Send(c.relay, relayLeave{widgetID: id, pid: ctx.Self()})
+}
+
+// joinRelay is called as a subscribe call starts: a new widget joins the
+// relay with this socket's entry, a held one has its frames wait. Joining
+// before the call means nothing published meanwhile is lost; waiting
+// means nothing overtakes the full state.
+func (c *connection) joinRelay(ctx actor.Context, id string, held bool) {
+	if s := c.gates[id]; held && s != nil {
+		s.hold()
+		return
+	}
+	s := newRelaySub(ctx.Self(), c.ob, id, !c.session.ReadOnly, c.caller.GetTokenHash())
+	c.gates[id] = s
+	ctx.Send(c.relay, relayJoin{widgetID: id, pid: ctx.Self(), sub: s})
+}
+
+// releaseRelay is called when a subscribe call is done and its full state
+// (if any) queued: the frames held meanwhile follow it, older ones dropped.
+func (c *connection) releaseRelay(id string) {
+	if s := c.gates[id]; s != nil && !c.closing {
+		s.release(c.versions[id])
+	}
 }
 
 // retrySubscribe re-subscribes to a widget whose grain could not be reached.
@@ -317,10 +346,8 @@ func (c *connection) send(msg any, coalesceKey string) {
 // sendFrame queues an encoded frame; a full queue means the client does not
 // read: close it rather than let it hold memory or slow anyone down.
 func (c *connection) sendFrame(frame []byte, coalesceKey string) {
-	if !c.sock.Send(frame, coalesceKey) && !c.closing {
+	if !c.ob.send(frame, coalesceKey) {
 		c.closing = true
-		c.log.Warn("slow consumer: outbound queue full; closing")
-		c.sock.Abort(protocol.CloseSlowConsumer, "slow consumer")
 	}
 }
 

@@ -261,9 +261,7 @@ func (c *connection) beginSubscribe(ctx actor.Context, m protocol.ClientMessage,
 	}
 	// Join the relay first: an event published while the call is in flight
 	// then waits (in joining) instead of being lost.
-	if !held {
-		ctx.Send(c.relay, relayJoin{widgetID: id, pid: ctx.Self()})
-	}
+	c.joinRelay(ctx, id, held)
 	c.joining[id] = &joining{fresh: !held}
 	widgets, caller, self := c.deps.Widgets, c.caller, c.self
 	c.launch(id, false, func(call context.Context) func(actor.Context) {
@@ -272,6 +270,7 @@ func (c *connection) beginSubscribe(ctx actor.Context, m protocol.ClientMessage,
 			j := c.joining[id]
 			delete(c.joining, id)
 			c.subscribed(ctx, m, resubscribe, held, rec, grain, err)
+			c.releaseRelay(id) // frames published during the call follow the full state
 			if j != nil {
 				for _, d := range j.held { // now checked against the version just sent
 					c.onDelivery(ctx, d)

@@ -24,6 +24,8 @@ type fakeSocket struct {
 	mu        sync.Mutex
 	frames    []frame
 	closeCode int
+	aborts    int
+	full      bool // Send refuses: the client stopped reading
 }
 
 // frame is one sent frame, decoded enough to assert on.
@@ -34,6 +36,7 @@ type frame struct {
 	Version   int64  `json:"version"`
 	Code      string `json:"code"`
 	Success   bool   `json:"success"`
+	Event     string `json:"event"`
 	Raw       string `json:"-"`
 }
 
@@ -43,6 +46,9 @@ func (s *fakeSocket) Send(data []byte, _ string) bool {
 	f.Raw = string(data)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.full {
+		return false
+	}
 	s.frames = append(s.frames, f)
 	return true
 }
@@ -53,7 +59,12 @@ func (s *fakeSocket) Close(code int, _ string) {
 	s.closeCode = code
 }
 
-func (s *fakeSocket) Abort(code int, reason string) { s.Close(code, reason) }
+func (s *fakeSocket) Abort(code int, reason string) {
+	s.mu.Lock()
+	s.aborts++
+	s.mu.Unlock()
+	s.Close(code, reason)
+}
 
 func (s *fakeSocket) snapshot() ([]frame, int) {
 	s.mu.Lock()

@@ -37,6 +37,9 @@ type Delivery struct {
 type relayJoin struct {
 	widgetID string
 	pid      *actor.PID
+	// sub, when set, is the connection's entry for the direct path
+	// (relay_outbox.go); without it deliveries go to pid as messages.
+	sub *relaySub
 }
 
 type relayLeave struct {
@@ -56,16 +59,23 @@ type relayEcho struct {
 // relay is one member's fan-out point. It owns no widget state.
 type relay struct {
 	log  *zap.Logger
-	subs map[string]map[string]*actor.PID // widget id -> pidKey -> connection
+	subs map[string]*subList // widget id (or roomRelayKey) -> local subscribers
 	// byConn lets a stopping connection leave all its widgets at once.
 	byConn map[string]map[string]struct{} // pidKey -> widget ids
+}
+
+// subList is one widget's local subscribers: a slice to walk on every
+// event, and an index to leave by.
+type subList struct {
+	items []*relaySub
+	index map[string]int // pidKey -> position in items
 }
 
 // SpawnRelay starts this member's relay under its well-known name. Call it
 // after the cluster member started (remote senders need the name registered).
 func SpawnRelay(system *actor.ActorSystem, log *zap.Logger) (*actor.PID, error) {
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &relay{log: log.Named("relay"), subs: map[string]map[string]*actor.PID{}, byConn: map[string]map[string]struct{}{}}
+		return &relay{log: log.Named("relay"), subs: map[string]*subList{}, byConn: map[string]map[string]struct{}{}}
 	})
 	return system.Root.SpawnNamed(props, RelayName)
 }
@@ -78,7 +88,7 @@ func LocalRelay(system *actor.ActorSystem) *actor.PID {
 func (r *relay) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case relayJoin:
-		r.join(msg.widgetID, msg.pid)
+		r.join(msg)
 	case relayLeave:
 		r.leave(msg.widgetID, msg.pid)
 	case relayEcho:
@@ -90,16 +100,27 @@ func (r *relay) Receive(ctx actor.Context) {
 	}
 }
 
-func (r *relay) join(widgetID string, pid *actor.PID) {
-	key := pidKey(pid)
-	if r.subs[widgetID] == nil {
-		r.subs[widgetID] = map[string]*actor.PID{}
+func (r *relay) join(msg relayJoin) {
+	key := pidKey(msg.pid)
+	sub := msg.sub
+	if sub == nil {
+		sub = &relaySub{pid: msg.pid}
 	}
-	r.subs[widgetID][key] = pid
+	l := r.subs[msg.widgetID]
+	if l == nil {
+		l = &subList{index: map[string]int{}}
+		r.subs[msg.widgetID] = l
+	}
+	if i, ok := l.index[key]; ok {
+		l.items[i] = sub
+	} else {
+		l.index[key] = len(l.items)
+		l.items = append(l.items, sub)
+	}
 	if r.byConn[key] == nil {
 		r.byConn[key] = map[string]struct{}{}
 	}
-	r.byConn[key][widgetID] = struct{}{}
+	r.byConn[key][msg.widgetID] = struct{}{}
 }
 
 func (r *relay) leave(widgetID string, pid *actor.PID) {
@@ -109,9 +130,11 @@ func (r *relay) leave(widgetID string, pid *actor.PID) {
 		ids = map[string]struct{}{widgetID: {}}
 	}
 	for id := range ids {
-		delete(r.subs[id], key)
-		if len(r.subs[id]) == 0 {
-			delete(r.subs, id)
+		if l := r.subs[id]; l != nil {
+			l.remove(key)
+			if len(l.items) == 0 {
+				delete(r.subs, id)
+			}
 		}
 		delete(r.byConn[key], id)
 	}
@@ -120,10 +143,28 @@ func (r *relay) leave(widgetID string, pid *actor.PID) {
 	}
 }
 
-// deliver encodes ev once and hands it to every local connection of its widget.
+// remove drops key's entry, moving the last one into its place.
+func (l *subList) remove(key string) {
+	i, ok := l.index[key]
+	if !ok {
+		return
+	}
+	last := len(l.items) - 1
+	if i != last {
+		l.items[i] = l.items[last]
+		l.index[pidKey(l.items[i].pid)] = i
+	}
+	l.items[last] = nil
+	l.items = l.items[:last]
+	delete(l.index, key)
+}
+
+// deliver encodes ev once and hands the same bytes to every local
+// connection of its widget: straight into the socket's queue where the
+// connection registered one, else as a message.
 func (r *relay) deliver(ctx actor.Context, ev *widgetpb.WidgetEvent) {
-	conns := r.subs[ev.GetWidgetId()]
-	if len(conns) == 0 {
+	l := r.subs[ev.GetWidgetId()]
+	if l == nil {
 		return
 	}
 	d := &Delivery{WidgetID: ev.GetWidgetId(), Kind: ev.GetKind(), Version: ev.GetVersion(), TokenHash: ev.GetTokenHash()}
@@ -133,9 +174,19 @@ func (r *relay) deliver(ctx actor.Context, ev *widgetpb.WidgetEvent) {
 		return
 	}
 	d.Frame = frame
-	depsOf(ctx.ActorSystem()).metrics().Delivered(len(conns))
-	for _, pid := range conns {
-		ctx.Send(pid, d)
+	depsOf(ctx.ActorSystem()).metrics().Delivered(len(l.items))
+	ends := d.Kind == widgetpb.WidgetEvent_DELETED || d.Kind == widgetpb.WidgetEvent_REVOKED
+	for _, s := range l.items {
+		switch {
+		case s.ob == nil:
+			ctx.Send(s.pid, d)
+		case ends:
+			if s.stop(d) {
+				ctx.Send(s.pid, d) // the session changes: the actor decides
+			}
+		default:
+			s.deliver(d)
+		}
 	}
 }
 

@@ -31,8 +31,8 @@ func roomRelayKey(roomID string) string { return "room:" + roomID }
 
 // deliverRoom encodes ev once and hands it to every local socket of its room.
 func (r *relay) deliverRoom(ctx actor.Context, ev *roompb.RoomEvent) {
-	conns := r.subs[roomRelayKey(ev.GetRoomId())]
-	if len(conns) == 0 {
+	l := r.subs[roomRelayKey(ev.GetRoomId())]
+	if l == nil {
 		return
 	}
 	frame, err := encodeRoomEvent(ev, time.Now().UnixMilli())
@@ -41,8 +41,8 @@ func (r *relay) deliverRoom(ctx actor.Context, ev *roompb.RoomEvent) {
 		return
 	}
 	d := &RoomDelivery{RoomID: ev.GetRoomId(), Kind: ev.GetKind(), Seq: ev.GetSeq(), UserID: ev.GetUserId(), Frame: frame}
-	for _, pid := range conns {
-		ctx.Send(pid, d)
+	for _, s := range l.items { // rooms decide per connection: always as messages
+		ctx.Send(s.pid, d)
 	}
 }
 
