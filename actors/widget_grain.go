@@ -57,6 +57,7 @@ type widgetGrain struct {
 	viewersDirty   bool
 	viewVersion    int64                    // the version viewState was made from (see viewOf)
 	viewState      json.RawMessage          // the kind's view of a state that does not tick
+	stepped        *kinds.Step              // the action's outcome for save (see mutate)
 	actions        map[string]*rate.Limiter // per action name (see allowAction)
 }
 
@@ -161,7 +162,7 @@ func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainConte
 		ID: g.id, Title: title, UserID: req.GetCaller().GetUserId(), Type: def.Type(), AccessToken: token,
 		Config: config, State: state, Active: req.GetActive(), CreatedAt: now, UpdatedAt: now,
 	}
-	saved, err := g.save(rec, 0)
+	saved, err := g.save(rec, 0, nil)
 	if err != nil {
 		return nil, grainError(err)
 	}
@@ -264,15 +265,16 @@ func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext)
 		if err := g.allowAction(name, spec); err != nil {
 			return rec, nil, err
 		}
-		state, events, err := def.Apply(rec.Config, rec.State, kinds.Action{Name: name, Payload: req.GetPayloadJson(), By: by}, now)
+		step, err := def.Step(rec.Config, rec.State, kinds.Action{Name: name, Payload: req.GetPayloadJson(), By: by}, now)
 		if err != nil {
 			return rec, nil, err
 		}
 		if by.Role != kinds.RoleOwner && by.Role != kinds.RoleViewer {
 			g.log.Debug("action on the owner's behalf", zap.String("action", name), zap.String("by", string(by.Role)), zap.String("service", by.Service))
 		}
-		rec.State = state
-		return rec, events, nil
+		rec.State = step.State
+		g.stepped = &step
+		return rec, step.Events, nil
 	})
 	if err != nil {
 		return nil, grainError(err)
@@ -322,7 +324,10 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, acc access, change func(pe
 			return rec, &Error{Code: CodeInternal, Message: "this node does not serve widget type " + quote(rec.Type)}
 		}
 		now := g.now()
+		g.stepped = nil
 		next, events, err := change(rec, def, now, by)
+		step := g.stepped
+		g.stepped = nil
 		if err != nil {
 			return rec, err
 		}
@@ -331,7 +336,7 @@ func (g *widgetGrain) mutate(caller *widgetpb.Caller, acc access, change func(pe
 			return rec, nil // nothing changed: no write, no new version, no broadcast
 		}
 		next.UpdatedAt = now
-		saved, err := g.save(next, rec.Version)
+		saved, err := g.save(next, rec.Version, step)
 		if errors.Is(err, ErrConflict) && attempt == 0 {
 			continue // save reloaded the record: apply the change to it once more
 		}
@@ -433,10 +438,7 @@ func (g *widgetGrain) reply(rec persistence.Record, caller *widgetpb.Caller) (*w
 		rec.AccessToken = "" // only the owner's own sessions learn the token
 	}
 	rec.HasControlToken, rec.ControlTokenHash = rec.ControlTokenHash != "", ""
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return nil, grainError(err)
-	}
+	data := persistence.AppendJSON(make([]byte, 0, len(rec.Config)+len(rec.State)+384), rec)
 	return &widgetpb.WidgetReply{RecordJson: data}, nil
 }
 

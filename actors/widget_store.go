@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/streamwidgets/streamwidgets/actors/kinds"
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
 
@@ -39,7 +40,9 @@ func (g *widgetGrain) ensureLoaded() error {
 
 // save persists rec if the stored version is still expected; only then does
 // the grain adopt it. A conflict means another activation wrote: reload.
-func (g *widgetGrain) save(rec persistence.Record, expected int64) (persistence.Record, error) {
+// step, if not nil, is the action that made rec: its Timer and View spare
+// decoding the new state again.
+func (g *widgetGrain) save(rec persistence.Record, expected int64, step *kinds.Step) (persistence.Record, error) {
 	var saved persistence.Record
 	err := g.withStore(func(c context.Context) error {
 		var err error
@@ -61,7 +64,14 @@ func (g *widgetGrain) save(rec persistence.Record, expected int64) (persistence.
 		old = *g.rec
 	}
 	g.rec = &saved
-	g.syncTicker()
+	if step != nil && saved.Active {
+		g.syncTickerTo(step.Timer)
+		if g.stopTick == nil {
+			g.viewVersion, g.viewState = saved.Version, step.View
+		}
+	} else {
+		g.syncTicker()
+	}
 	g.publishChanges(old, saved)
 	return saved, nil
 }

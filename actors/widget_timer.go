@@ -41,7 +41,7 @@ func (g *widgetGrain) settleNow() error {
 	}
 	next := *g.rec
 	next.State, next.UpdatedAt = state, now
-	saved, err := g.save(next, g.rec.Version)
+	saved, err := g.save(next, g.rec.Version, nil)
 	if errors.Is(err, ErrConflict) {
 		return g.load()
 	}
@@ -117,8 +117,10 @@ func (g *widgetGrain) timed() bool {
 
 // syncTicker runs the tick timer exactly while the state ticks, and one
 // wake at the time the state names.
-func (g *widgetGrain) syncTicker() {
-	t := g.timer()
+func (g *widgetGrain) syncTicker() { g.syncTickerTo(g.timer()) }
+
+// syncTickerTo is syncTicker with the state's Timer already known.
+func (g *widgetGrain) syncTickerTo(t kinds.Timer) {
 	switch {
 	case t.Tick && g.stopTick == nil:
 		every := g.deps.TickInterval

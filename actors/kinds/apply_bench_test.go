@@ -46,5 +46,18 @@ func BenchmarkApply(b *testing.B) {
 				}
 			}
 		})
+		// Step is what the grain runs: Apply plus the new state's timer and view.
+		b.Run(c.kind+"/"+c.action+"/step", func(b *testing.B) {
+			def, _ := reg.Lookup(c.kind)
+			config := def.DefaultConfig()
+			state, _ := def.InitialState(config, now)
+			a := kinds.Action{Name: c.action, Payload: json.RawMessage(c.payload)}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := def.Step(config, state, a, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

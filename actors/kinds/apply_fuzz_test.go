@@ -63,7 +63,9 @@ func FuzzApply(f *testing.F) {
 			n := len(info.Actions)
 			for k := 0; k < 2*n; k++ {
 				a := info.Actions[(k+int(rotate))%n]
-				next, _, err := def.Apply(cfg, state, Action{Name: a.Name, Payload: payload, By: By{Role: RoleOwner}}, now)
+				act := Action{Name: a.Name, Payload: payload, By: By{Role: RoleOwner}}
+				next, _, err := def.Apply(cfg, state, act, now)
+				checkStep(t, def, cfg, state, act, now, next, err, info.Type+" "+a.Name)
 				if err != nil {
 					var ke *Error
 					if !errors.As(err, &ke) || !stable[ke.Code] || ke.Message == "" {
@@ -115,5 +117,27 @@ func checkAccepted(t *testing.T, def Definition, cfg, state json.RawMessage, lat
 	var ke *Error
 	if !errors.As(err, &ke) || ke.Code != CodeUnknownAction {
 		t.Fatalf("%s returned a state the kind does not read back: %s: %v", what, state, err)
+	}
+}
+
+// checkStep: Step (what the grain runs for an action) is Apply, plus the
+// new state's Timer and View at the same time, as if asked separately.
+func checkStep(t *testing.T, def Definition, cfg, state json.RawMessage, a Action, now time.Time, applied json.RawMessage, applyErr error, what string) {
+	t.Helper()
+	step, err := def.Step(cfg, state, a, now)
+	if (err == nil) != (applyErr == nil) || err != nil && err.Error() != applyErr.Error() {
+		t.Fatalf("%s: Step error %v, Apply error %v", what, err, applyErr)
+	}
+	if err != nil {
+		return
+	}
+	if string(step.State) != string(applied) {
+		t.Fatalf("%s: Step state %s, Apply state %s", what, step.State, applied)
+	}
+	if tm := def.Timer(cfg, applied, now); tm.Tick != step.Timer.Tick || !tm.At.Equal(step.Timer.At) {
+		t.Fatalf("%s: Step timer %+v, Timer %+v", what, step.Timer, tm)
+	}
+	if view, err := def.View(cfg, applied, now); err != nil || string(view) != string(step.View) {
+		t.Fatalf("%s: Step view %s, View %s (%v)", what, step.View, view, err)
 	}
 }

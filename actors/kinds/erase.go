@@ -10,18 +10,24 @@ import (
 	"time"
 )
 
-// Erase turns a typed Kind into a Definition.
+// Erase turns a typed Kind into a Definition. The kind's Info is built
+// once, here: every action looks its spec up, and building the schemas
+// cost an action more than applying it did.
 func Erase[C any, S any](k Kind[C, S]) Definition {
-	return erased[C, S]{k: k}
+	return erased[C, S]{k: k, info: k.Info(), configs: newConfigCache[C]()}
 }
 
-type erased[C any, S any] struct{ k Kind[C, S] }
+type erased[C any, S any] struct {
+	k       Kind[C, S]
+	info    Info            // shared by every caller: read it, never change it
+	configs *configCache[C] // nil: C holds references, decode every time
+}
 
-func (e erased[C, S]) Info() Info   { return e.k.Info() }
-func (e erased[C, S]) Type() string { return e.k.Info().Type }
+func (e erased[C, S]) Info() Info   { return e.info }
+func (e erased[C, S]) Type() string { return e.info.Type }
 
 func (e erased[C, S]) Spec(action string) (ActionSpec, bool) {
-	for _, a := range e.k.Info().Actions {
+	for _, a := range e.info.Actions {
 		if a.Name == action {
 			return a, true
 		}
@@ -86,6 +92,32 @@ func (e erased[C, S]) Apply(config, state json.RawMessage, a Action, now time.Ti
 	return out, events, nil
 }
 
+func (e erased[C, S]) Step(config, state json.RawMessage, a Action, now time.Time) (Step, error) {
+	c, s, err := e.decode(config, state)
+	if err != nil {
+		return Step{}, err
+	}
+	if err := checkPayloadText(a.Payload); err != nil {
+		return Step{}, err
+	}
+	next, events, err := e.k.Apply(c, s, a, now)
+	if err != nil {
+		return Step{}, err
+	}
+	out, err := json.Marshal(next)
+	if err != nil {
+		return Step{}, fmt.Errorf("kinds: encode state: %w", err)
+	}
+	view, err := json.Marshal(e.k.View(c, next, now))
+	if err != nil {
+		return Step{}, fmt.Errorf("kinds: encode view: %w", err)
+	}
+	if bytes.Equal(view, out) {
+		view = out // most kinds' view is the state: keep one copy
+	}
+	return Step{State: out, View: view, Events: events, Timer: e.k.Timer(c, next, now)}, nil
+}
+
 func (e erased[C, S]) Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, []Event, bool, error) {
 	c, s, err := e.decode(config, state)
 	if err != nil {
@@ -130,9 +162,17 @@ func (e erased[C, S]) View(config, state json.RawMessage, now time.Time) (json.R
 }
 
 func (e erased[C, S]) config(raw json.RawMessage) (C, error) {
+	if e.configs != nil {
+		if c, ok := e.configs.get(raw); ok {
+			return c, nil
+		}
+	}
 	c := e.k.Defaults()
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return c, errorf(CodeCorruptState, "stored config: %v", err)
+	}
+	if e.configs != nil {
+		e.configs.put(raw, c)
 	}
 	return c, nil
 }

@@ -133,9 +133,19 @@ func (Plain[C, S]) Timer(C, S, time.Time) Timer                     { return Tim
 func (Plain[C, S]) Reconfigure(_, _ C, s S, _ time.Time) S          { return s }
 func (Plain[C, S]) View(_ C, s S, _ time.Time) S                    { return s }
 
+// Step is the outcome of one action (Definition.Step): the new state, its
+// events, its Timer and its View at the action's time (View shares State's
+// bytes when they are equal).
+type Step struct {
+	State, View json.RawMessage
+	Events      []Event
+	Timer       Timer
+}
+
 // Definition is a Kind with its types erased to JSON, as the registry and the
 // grain use it.
 type Definition interface {
+	// Info is built once per kind and shared: callers must not change it.
 	Info() Info
 	Type() string
 	// Spec returns the action's spec, if the kind has that action.
@@ -146,6 +156,10 @@ type Definition interface {
 	MergeConfig(base, patch json.RawMessage) (json.RawMessage, error)
 	InitialState(config json.RawMessage, now time.Time) (json.RawMessage, error)
 	Apply(config, state json.RawMessage, a Action, now time.Time) (json.RawMessage, []Event, error)
+	// Step is Apply plus what the grain asks of the new state next (its
+	// Timer and View at now), computed from the decoded state instead of
+	// decoding it twice more.
+	Step(config, state json.RawMessage, a Action, now time.Time) (Step, error)
 	Settle(config, state json.RawMessage, now time.Time) (json.RawMessage, []Event, bool, error)
 	Timer(config, state json.RawMessage, now time.Time) Timer
 	Reconfigure(old, next, state json.RawMessage, now time.Time) (json.RawMessage, error)

@@ -37,8 +37,22 @@ func (s *Store) RawDump() []byte {
 // PutLegacy creates rec as the store did before tokens were sealed: the
 // whole record as JSON, token in plaintext.
 func (s *Store) PutLegacy(rec persistence.Record) error {
-	_, err := s.put(rec, 0, func(r persistence.Record) ([]byte, error) { return json.Marshal(r) })
-	return err
+	rec.Version = 1
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if rec.AccessToken != "" {
+			if err := tx.Bucket(bucketToken).Put([]byte(persistence.TokenHash(rec.AccessToken)), []byte(rec.ID)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketOwner).Put(ownerKey(rec), []byte(rec.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketWidgets).Put([]byte(rec.ID), data)
+	})
 }
 
 // SetClock moves the time tombstones are written and checked at.

@@ -104,14 +104,10 @@ func (s *Store) GetByTokenHash(_ context.Context, hash string) (persistence.Reco
 
 // Put implements persistence.Store.
 func (s *Store) Put(_ context.Context, rec persistence.Record, expectedVersion int64) (persistence.Record, error) {
-	return s.put(rec, expectedVersion, s.encode)
-}
-
-// put writes rec, encoded by encode, with its indexes.
-func (s *Store) put(rec persistence.Record, expectedVersion int64, encode func(persistence.Record) ([]byte, error)) (persistence.Record, error) {
 	rec.Version = expectedVersion + 1
 	err := s.group.update(s.db, func(tx *bbolt.Tx) error {
-		old, err := s.getRecord(tx, rec.ID)
+		old, oldToken, err := s.head(tx, rec.ID)
+		exists := err == nil
 		switch {
 		case errors.Is(err, persistence.ErrNotFound):
 			if expectedVersion != 0 {
@@ -121,13 +117,18 @@ func (s *Store) put(rec persistence.Record, expectedVersion int64, encode func(p
 			return err
 		case old.Version != expectedVersion:
 			return persistence.ErrConflict
-		default:
-			if err := unindex(tx, old); err != nil {
+		}
+		// Most writes (every action) change neither the token nor the
+		// owner's key: their index entries stay, and the token's sealed
+		// value is kept (sealed with the primary key, bound to this id).
+		sameToken := exists && oldToken == rec.AccessToken
+		if exists && !sameToken && oldToken != "" {
+			if err := tx.Bucket(bucketToken).Delete([]byte(persistence.TokenHash(oldToken))); err != nil {
 				return err
 			}
 		}
-		tokens := tx.Bucket(bucketToken)
-		if rec.AccessToken != "" {
+		if rec.AccessToken != "" && !sameToken {
+			tokens := tx.Bucket(bucketToken)
 			hash := []byte(persistence.TokenHash(rec.AccessToken))
 			if owner := tokens.Get(hash); owner != nil && string(owner) != rec.ID {
 				return persistence.ErrConflict
@@ -136,14 +137,24 @@ func (s *Store) put(rec persistence.Record, expectedVersion int64, encode func(p
 				return err
 			}
 		}
-		if err := tx.Bucket(bucketOwner).Put(ownerKey(rec), []byte(rec.ID)); err != nil {
+		key := ownerKey(rec)
+		if oldKey := ownerKey(persistence.Record{ID: old.ID, UserID: old.UserID, CreatedAt: old.CreatedAt}); !exists || !bytes.Equal(oldKey, key) {
+			if exists {
+				if err := tx.Bucket(bucketOwner).Delete(oldKey); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(bucketOwner).Put(key, []byte(rec.ID)); err != nil {
+				return err
+			}
+		}
+		sealed := ""
+		if sameToken && old.SealedToken != "" && s.keys != nil && seal.KeyID(old.SealedToken) == s.keys.Primary {
+			sealed = old.SealedToken
+		} else if sealed, err = persistence.SealToken(s.keys, rec.ID, rec.AccessToken); err != nil {
 			return err
 		}
-		data, err := encode(rec)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketWidgets).Put([]byte(rec.ID), data)
+		return tx.Bucket(bucketWidgets).Put([]byte(rec.ID), encodeSealed(rec, sealed))
 	})
 	if err != nil {
 		return persistence.Record{}, wrap("put "+rec.ID, err)

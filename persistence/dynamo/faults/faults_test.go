@@ -94,6 +94,7 @@ func errorCode(body map[string]any) string {
 // fail with store_unavailable, nothing half-applied stays in the grain, and
 // everything works again once DynamoDB is back.
 func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
+	t.Parallel() // its own DynamoDB Local: the two tests mostly wait on JVM starts
 	srv, err := dynamotest.Start(t.TempDir()) // on disk: the restart keeps the data
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +154,7 @@ func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
 // write to it at once. Versioned writes let one win each race; the loser
 // reloads and re-applies or fails visibly. Every acknowledged update counts.
 func TestTwoActivationsNeverLoseAnAcknowledgedUpdate(t *testing.T) {
+	t.Parallel() // its own DynamoDB Local
 	srv, err := dynamotest.Start("")
 	if err != nil {
 		t.Fatal(err)
