@@ -27,6 +27,8 @@ type Delivery struct {
 	Version  int64
 	// Frame is the encoded wire message (nil for REVOKED, which closes instead).
 	Frame []byte
+	// Wire is Frame as a WebSocket frame, built once for every socket (relay_wire.go).
+	Wire []byte
 	// TokenHash is set on REVOKED: the replaced token's hash.
 	TokenHash string
 }
@@ -173,7 +175,9 @@ func (r *relay) deliver(ctx actor.Context, ev *widgetpb.WidgetEvent) {
 		r.log.Error("encode event", zap.String("widget_id", d.WidgetID), zap.Error(err))
 		return
 	}
-	d.Frame = frame
+	if frame != nil {
+		d.Wire, d.Frame = textFrame(frame)
+	}
 	depsOf(ctx.ActorSystem()).metrics().Delivered(len(l.items))
 	ends := d.Kind == widgetpb.WidgetEvent_DELETED || d.Kind == widgetpb.WidgetEvent_REVOKED
 	for _, s := range l.items {

@@ -27,18 +27,34 @@ import (
 // releases of held frames.
 type outbox struct {
 	sock    Socket
+	wire    WireSocket // sock, when it takes prepared frames
 	log     *zap.Logger
 	mu      sync.Mutex
 	aborted atomic.Bool // a full queue closed the socket (4002)
 }
 
-func newOutbox(sock Socket, log *zap.Logger) *outbox { return &outbox{sock: sock, log: log} }
+func newOutbox(sock Socket, log *zap.Logger) *outbox {
+	wire, _ := sock.(WireSocket)
+	return &outbox{sock: sock, wire: wire, log: log}
+}
 
 // send queues frame; a full queue means the client does not read: the
 // socket is closed (once) rather than let it hold memory. It reports false
 // then.
 func (o *outbox) send(frame []byte, coalesceKey string) bool {
-	if o.sock.Send(frame, coalesceKey) {
+	return o.sent(o.sock.Send(frame, coalesceKey))
+}
+
+// sendDelivery queues a relayed frame, prepared for the wire when it can.
+func (o *outbox) sendDelivery(d *Delivery, coalesceKey string) bool {
+	if o.wire != nil && d.Wire != nil {
+		return o.sent(o.wire.SendWire(d.Wire, coalesceKey))
+	}
+	return o.send(d.Frame, coalesceKey)
+}
+
+func (o *outbox) sent(ok bool) bool {
+	if ok {
 		return true
 	}
 	if o.aborted.CompareAndSwap(false, true) {
@@ -93,17 +109,17 @@ func (s *relaySub) forward(d *Delivery) {
 	switch d.Kind {
 	case widgetpb.WidgetEvent_STATE:
 		if d.Version >= s.floor {
-			s.ob.send(d.Frame, s.stateKey) // newest wins, only while unsent
+			s.ob.sendDelivery(d, s.stateKey) // newest wins, only while unsent
 		}
 	case widgetpb.WidgetEvent_CONFIG:
 		if d.Version > s.floor {
-			s.ob.send(d.Frame, "")
+			s.ob.sendDelivery(d, "")
 		}
 	case widgetpb.WidgetEvent_EVENT:
-		s.ob.send(d.Frame, "") // discrete: never coalesced
+		s.ob.sendDelivery(d, "") // discrete: never coalesced
 	case widgetpb.WidgetEvent_VIEWERS:
 		if s.viewers {
-			s.ob.send(d.Frame, s.viewersKey)
+			s.ob.sendDelivery(d, s.viewersKey)
 		}
 	}
 }

@@ -87,4 +87,5 @@ type SocketGauges struct {
 	Open      int // sockets open
 	Queued    int // frames queued and not yet sent, all sockets
 	MaxQueued int // the deepest single queue
+	Writers   int // writer goroutines running: a socket has one only while frames wait for its client
 }

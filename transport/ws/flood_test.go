@@ -99,7 +99,7 @@ func TestRateLimitRefusalsCarryRequestIDs(t *testing.T) {
 // TestRefusalsAreCappedInTheQueue: each refusal keeps its own frame up to
 // the cap; past it they coalesce into one, so a flood cannot fill the queue.
 func TestRefusalsAreCappedInTheQueue(t *testing.T) {
-	s := newSocket(nil, 256, time.Second, time.Second, nil)
+	s := newSocket(nil, 256, time.Second, nil)
 	for i := 0; i < 100; i++ {
 		s.SendCapped(fmt.Appendf(nil, "refusal %d", i), "refusal", maxQueuedRefusals)
 	}

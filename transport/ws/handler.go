@@ -25,24 +25,21 @@ func (s *Server) handle(c *fws.Conn) {
 	defer s.ips.release(ip)
 	connID := uuid.NewString()
 	log := s.log.With(zap.String("conn_id", connID))
-	sock := newSocket(c, s.cfg.OutboxLimit, s.cfg.WriteTimeout, s.cfg.PingInterval, log)
-	sock.counts = &s.counts
+	sock := newSocket(c.NetConn(), s.cfg.OutboxLimit, s.cfg.WriteTimeout, log)
+	sock.counts, sock.writers = &s.counts, &s.writers
 	if !s.track(sock) {
 		s.refuseUpgraded(c, protocol.CloseGoingAway, "shutting down")
 		return
 	}
 	defer s.untrack(sock)
 	pid := s.system.Root.Spawn(actors.NewConnectionProps(s.deps, sock, connID))
-	readerDone := make(chan struct{})
-	go sock.writeLoop(readerDone)
 	defer func() {
-		close(readerDone)
-		<-sock.done
+		sock.finish() // a flush or close frame under way ends first
 		s.system.Root.Stop(pid)
 	}()
 
 	if s.cfg.SocketWriteBuffer > 0 {
-		if tc, ok := underlying(c.NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
+		if tc, ok := sock.conn.(interface{ SetWriteBuffer(int) error }); ok {
 			_ = tc.SetWriteBuffer(s.cfg.SocketWriteBuffer)
 		}
 	}

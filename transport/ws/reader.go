@@ -2,7 +2,7 @@ package ws
 
 import (
 	"errors"
-	"net"
+	"io"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -35,12 +35,15 @@ type reader struct {
 // writer ends (it then unblocks the read with a past deadline).
 func (r *reader) run() {
 	c := r.conn
-	c.SetReadLimit(r.s.cfg.MaxFrameBytes)
 	r.extendIdle()
+	// Every frame the server sends goes through the socket's queue, the
+	// library's own replies included: they would otherwise be written
+	// beside our writer.
 	c.SetPingHandler(r.onPing)
 	c.SetPongHandler(r.onPong)
+	c.SetCloseHandler(r.onClose)
 	for {
-		kind, data, err := c.ReadMessage()
+		kind, data, err := r.next()
 		if err != nil {
 			r.readFailed(err)
 			return
@@ -48,6 +51,27 @@ func (r *reader) run() {
 		r.extendIdle()
 		r.onFrame(kind, data)
 	}
+}
+
+// errTooBig is a message over MaxFrameBytes. The limit is applied here, not
+// with the library's SetReadLimit, which writes its close frame itself.
+var errTooBig = errors.New("message too big")
+
+// next reads one message of at most MaxFrameBytes.
+func (r *reader) next() (int, []byte, error) {
+	kind, rd, err := r.conn.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	limit := r.s.cfg.MaxFrameBytes
+	data, err := io.ReadAll(io.LimitReader(rd, limit+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if int64(len(data)) > limit {
+		return 0, nil, errTooBig
+	}
+	return kind, data, nil
 }
 
 func (r *reader) extendIdle() { _ = r.conn.SetReadDeadline(time.Now().Add(r.s.cfg.IdleTimeout)) }
@@ -59,7 +83,7 @@ func (r *reader) readFailed(err error) {
 	default:
 	}
 	switch {
-	case errors.Is(err, websocket.ErrReadLimit):
+	case errors.Is(err, errTooBig):
 		r.sock.Abort(protocol.CloseMessageTooBig, "message too big")
 	case isTimeout(err):
 		r.sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
@@ -105,12 +129,15 @@ func (r *reader) onPing(data string) error {
 		r.closeFlooding()
 		return nil
 	}
-	err := r.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-	var ne net.Error
-	if err == nil || errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &ne) {
-		return nil // as the library's default handler: a failed pong is not a read error
-	}
-	return err
+	r.sock.control(actors.OpPong, []byte(data))
+	return nil
+}
+
+// onClose answers a client's close frame with the same code, after what is
+// queued (the library's default handler would write it itself).
+func (r *reader) onClose(code int, _ string) error {
+	r.sock.Close(code, "") // 1005 (no code received) makes an empty close frame
+	return nil
 }
 
 // onPong keeps the socket alive; pongs count against the budget too.

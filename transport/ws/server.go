@@ -73,11 +73,12 @@ type Server struct {
 	users  *counter
 	origin originPolicy
 
-	mu     sync.Mutex
-	open   map[*socket]struct{}
-	counts telemetry.Sockets // frames written, coalesced, slow consumers (stats.go)
-	wg     sync.WaitGroup
-	stops  chan struct{}
+	mu      sync.Mutex
+	open    map[*socket]struct{}
+	counts  telemetry.Sockets // frames written, coalesced, slow consumers (stats.go)
+	writers writerCount       // writer goroutines running (writer.go)
+	wg      sync.WaitGroup
+	stops   chan struct{}
 }
 
 // New returns the endpoint. deps' user-cap hooks are set here.
@@ -118,6 +119,7 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 	s := &Server{cfg: cfg, system: system, log: log.Named("ws"), ips: newCounter(cfg.MaxConnsPerIP),
 		users: newCounter(cfg.MaxConnsPerUser), origin: newOriginPolicy(cfg.PublicURLs, cfg.AllowedOrigins),
 		open: map[*socket]struct{}{}, stops: make(chan struct{})}
+	go s.pingLoop()
 	if len(cfg.PublicURLs) == 0 {
 		s.log.Info("no public URL configured: browser pages may open sockets only from a loopback host or an allowed origin")
 	}
@@ -185,6 +187,32 @@ func (s *Server) Shutdown(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
+	}
+}
+
+// pingLoop pings every open socket each PingInterval, from one goroutine
+// for the whole server (a socket keeps no timer of its own). A ping goes
+// through the socket's queue like any frame; an idle socket writes it at once.
+func (s *Server) pingLoop() {
+	t := time.NewTicker(s.cfg.PingInterval)
+	defer t.Stop()
+	var socks []*socket
+	for {
+		select {
+		case <-s.stops:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		socks = socks[:0]
+		for sock := range s.open {
+			socks = append(socks, sock)
+		}
+		s.mu.Unlock()
+		for i, sock := range socks {
+			sock.control(actors.OpPing, nil)
+			socks[i] = nil
+		}
 	}
 }
 

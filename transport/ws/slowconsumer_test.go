@@ -85,7 +85,7 @@ func TestStuckReaderIsClosedWithinSeconds(t *testing.T) {
 // with a newer one must not make a stuck queue look fresh.
 func TestCoalescingKeepsTheAgeOfTheOldestUnsentFrame(t *testing.T) {
 	now := time.Unix(1000, 0)
-	s := newSocket(nil, 4, time.Second, time.Second, nil)
+	s := newSocket(nil, 4, time.Second, nil)
 	s.now = func() time.Time { return now }
 	s.Send([]byte("state v1"), "state:w")
 	now = now.Add(3 * time.Second)

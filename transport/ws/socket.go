@@ -2,14 +2,14 @@ package ws
 
 import (
 	"net"
-	"reflect"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fasthttp/websocket"
-	fws "github.com/gofiber/contrib/websocket"
 	"go.uber.org/zap"
 
+	"github.com/streamwidgets/streamwidgets/actors"
 	"github.com/streamwidgets/streamwidgets/telemetry"
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
@@ -17,32 +17,46 @@ import (
 // closeGrace bounds the best-effort write of a close frame.
 const closeGrace = 500 * time.Millisecond
 
-// socket is the bounded outbound queue of one connection, drained by one
-// writer goroutine (a websocket connection allows one writer at a time).
+// socket is the bounded outbound queue of one connection and its only
+// writer: every frame, pings, pongs and the close frame included, goes
+// through it, already encoded for the wire (the relay's frames are encoded
+// once per member and shared by every socket).
 //
-// A client that stops reading is detected two ways: the actor finds the
-// queue full (unkeyed frames), or a frame stays unsent longer than
-// writeTimeout. The second covers clients that only receive state updates:
-// those coalesce by key, so the queue never fills, but the age of its oldest
-// unsent frame keeps growing while the writer is stuck.
+// Nothing runs for an idle socket. A frame queued while nothing is being
+// written is written at once by the goroutine queueing it, without
+// blocking (a non-blocking write(2) through the TCP connection's
+// SyscallConn). When the kernel's send buffer cannot take it all, the rest
+// waits in the queue and a writer goroutine starts; it writes whatever has
+// queued meanwhile in one writev(2), and ends when the queue is empty.
+//
+// A client that stops reading is detected two ways: the queue fills
+// (unkeyed frames), or a frame stays unsent longer than writeTimeout. The
+// second covers clients that only receive state updates: those coalesce by
+// key, so the queue never fills, but the age of its oldest unsent frame
+// keeps growing while the writer is blocked.
 type socket struct {
-	conn         *fws.Conn
+	conn         net.Conn        // the TCP connection itself (deadlines, writes)
+	raw          syscall.RawConn // conn's, for the non-blocking first attempt; nil: always queue
 	limit        int
 	writeTimeout time.Duration // longest a queued frame may wait to reach the OS
-	pingEvery    time.Duration
 	log          *zap.Logger
 	now          func() time.Time
 	counts       *telemetry.Sockets // nil in tests
+	writers      *writerCount       // the server's count of writer goroutines; nil in tests
 
 	mu       sync.Mutex
-	queue    [][]byte       // nil entries were superseded by a newer frame
+	partial  []byte         // the rest of a frame partly written: first out, never replaced
+	queue    [][]byte       // wire frames; nil entries were superseded by a newer frame
 	live     int            // non-nil entries
-	byKey    map[string]int // coalesce key -> index in queue
-	classes  map[string]int // capped class -> unsent frames of it (see SendCapped)
+	byKey    map[string]int // coalesce key -> index in queue; made on first use
+	classes  map[string]int // capped class -> unsent frames of it (see SendCapped); made on first use
 	since    time.Time      // when the oldest unsent frame was queued; zero if none
 	closeReq *closeRequest
-	notify   chan struct{}
-	done     chan struct{} // closed when the writer has returned
+	writing  bool // someone writes: a first attempt or the writer goroutine
+	stopped  bool // the handler is ending: nothing more is written
+	ended    bool // the write side is done (closed, failed or stopped)
+	wg       sync.WaitGroup
+	done     chan struct{} // closed when the write side ended on its own (see end)
 }
 
 type closeRequest struct {
@@ -51,42 +65,88 @@ type closeRequest struct {
 	flush  bool
 }
 
-func newSocket(conn *fws.Conn, limit int, writeTimeout, pingEvery time.Duration, log *zap.Logger) *socket {
+// newSocket returns the queue of conn, the hijacked connection (nil in
+// unit tests: frames then only queue).
+func newSocket(conn net.Conn, limit int, writeTimeout time.Duration, log *zap.Logger) *socket {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &socket{conn: conn, limit: limit, writeTimeout: writeTimeout, pingEvery: pingEvery, log: log, now: time.Now,
-		byKey: map[string]int{}, classes: map[string]int{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &socket{limit: limit, writeTimeout: writeTimeout, log: log, now: time.Now, done: make(chan struct{})}
+	if conn != nil {
+		s.conn = underlying(conn)
+		if sc, ok := s.conn.(syscall.Conn); ok {
+			s.raw, _ = sc.SyscallConn()
+		}
+	}
+	return s
 }
 
-// Send implements actors.Socket.
-func (s *socket) Send(frame []byte, key string) bool {
+var _ actors.WireSocket = (*socket)(nil)
+
+// Send implements actors.Socket: payload goes out as one text frame.
+func (s *socket) Send(payload []byte, key string) bool {
+	return s.SendWire(actors.AppendFrame(make([]byte, 0, len(payload)+10), actors.OpText, payload), key)
+}
+
+// SendWire implements actors.WireSocket: wire is a whole frame, shared and never changed.
+func (s *socket) SendWire(wire []byte, key string) bool {
+	return s.send(wire, key)
+}
+
+// send queues wire, or writes it at once when nothing waits before it.
+func (s *socket) send(wire []byte, key string) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.enqueue(frame, key)
+	if s.closeReq != nil || s.ended {
+		s.mu.Unlock()
+		return true // closing anyway: drop quietly
+	}
+	if !s.writing && s.raw != nil && s.live == 0 && s.partial == nil {
+		s.writing = true
+		s.wg.Add(1)
+		s.mu.Unlock()
+		s.writeFirst(wire)
+		return true
+	}
+	ok := s.enqueue(wire, key)
+	s.mu.Unlock()
+	return ok
 }
 
-// SendCapped queues a frame of class (e.g. rate-limit refusals) without
-// coalescing while fewer than max of that class are unsent; past that, the
-// newest replaces the previous overflow frame, so a flood holds at most
-// max+1 of them.
-func (s *socket) SendCapped(frame []byte, class string, max int) bool {
+// SendCapped queues a text frame of class (e.g. rate-limit refusals)
+// without coalescing while fewer than max of that class are unsent; past
+// that, the newest replaces the previous overflow frame, so a flood holds
+// at most max+1 of them.
+func (s *socket) SendCapped(payload []byte, class string, max int) bool {
+	wire := actors.AppendFrame(nil, actors.OpText, payload)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.classes[class] < max {
-		if !s.enqueue(frame, "") {
+		if !s.enqueue(wire, "") {
 			return false
+		}
+		if s.classes == nil {
+			s.classes = map[string]int{}
 		}
 		s.classes[class]++
 		return true
 	}
-	return s.enqueue(frame, "capped:"+class)
+	return s.enqueue(wire, "capped:"+class)
 }
 
-// enqueue adds frame under s.mu; a non-empty key replaces the unsent frame
-// with that key.
-func (s *socket) enqueue(frame []byte, key string) bool {
-	if s.closeReq != nil {
+// control queues a ping or pong; only the newest of each kind waits.
+func (s *socket) control(op byte, data []byte) {
+	wire := actors.AppendFrame(make([]byte, 0, len(data)+2), op, data)
+	if op == actors.OpPing {
+		s.send(wire, "ping")
+	} else {
+		s.send(wire, "pong")
+	}
+}
+
+// enqueue adds wire under s.mu and makes sure a writer will send it; a
+// non-empty key replaces the unsent frame with that key.
+func (s *socket) enqueue(wire []byte, key string) bool {
+	if s.closeReq != nil || s.ended {
 		return true // closing anyway: drop quietly
 	}
 	if key != "" {
@@ -105,12 +165,15 @@ func (s *socket) enqueue(frame []byte, key string) bool {
 	if s.since.IsZero() {
 		s.since = s.now()
 	}
-	s.queue = append(s.queue, frame)
+	s.queue = append(s.queue, wire)
 	s.live++
 	if key != "" {
+		if s.byKey == nil {
+			s.byKey = map[string]int{}
+		}
 		s.byKey[key] = len(s.queue) - 1
 	}
-	s.signal()
+	s.startWriter()
 	return true
 }
 
@@ -120,20 +183,25 @@ func (s *socket) Close(code int, reason string) { s.requestClose(code, reason, t
 // Abort implements actors.Socket: close without flushing.
 func (s *socket) Abort(code int, reason string) {
 	if code == protocol.CloseSlowConsumer {
-		s.counts.SlowConsumerClosed() // the connection actor found the queue full
+		s.counts.SlowConsumerClosed() // the connection found the queue full
 	}
 	s.requestClose(code, reason, false)
-	// The writer may be blocked on a client that does not read: unblock it.
-	_ = s.conn.NetConn().SetWriteDeadline(time.Now())
 }
 
 func (s *socket) requestClose(code int, reason string, flush bool) {
 	s.mu.Lock()
-	if s.closeReq == nil {
-		s.closeReq = &closeRequest{code: code, reason: reason, flush: flush}
+	defer s.mu.Unlock()
+	if s.closeReq != nil || s.ended {
+		return
 	}
-	s.mu.Unlock()
-	s.signal()
+	s.closeReq = &closeRequest{code: code, reason: reason, flush: flush}
+	if s.writing && !flush && s.conn != nil {
+		// The writer may be blocked on a client that does not read:
+		// unblock it. (Under s.mu: a close frame's own deadline, set
+		// later under s.mu too, is not cut short by this one.)
+		_ = s.conn.SetWriteDeadline(time.Now())
+	}
+	s.startWriter()
 }
 
 // closing reports whether a close was requested.
@@ -143,127 +211,59 @@ func (s *socket) closing() bool {
 	return s.closeReq != nil
 }
 
-func (s *socket) signal() {
-	select {
-	case s.notify <- struct{}{}:
-	default:
-	}
+// finish is called when the handler ends: nothing more will be written,
+// and finish returns once a writer at work (a flush, a close frame) is
+// done, bounded by its deadlines. The connection can then go back to Fiber.
+func (s *socket) finish() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.wg.Wait()
+	s.mu.Lock()
+	s.ended = true
+	s.queue, s.partial, s.byKey, s.classes = nil, nil, nil, nil
+	s.mu.Unlock()
 }
 
-// take empties the queue; since is when its oldest frame was queued.
-func (s *socket) take() (frames [][]byte, since time.Time, closeReq *closeRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	frames, since = s.queue, s.since
-	s.queue, s.live, s.since = nil, 0, time.Time{}
+// takeLocked empties the queue, under s.mu: the partial frame first, then the queued ones,
+// unless a close without flush was requested. since is when the oldest was
+// queued.
+func (s *socket) takeLocked() (frames [][]byte, since time.Time, closeReq *closeRequest) {
+	closeReq = s.closeReq
+	if s.partial != nil {
+		frames = append(frames, s.partial)
+		s.partial = nil
+	}
+	if closeReq == nil || closeReq.flush {
+		for _, f := range s.queue {
+			if f != nil {
+				frames = append(frames, f)
+			}
+		}
+	}
+	since = s.since
+	clear(s.queue)
+	s.queue, s.live, s.since = s.queue[:0], 0, time.Time{}
+	if cap(s.queue) > 64 {
+		s.queue = nil // a burst's backing array is not kept for an idle socket
+	}
 	clear(s.byKey)
 	clear(s.classes)
-	return frames, since, s.closeReq
+	return frames, since, closeReq
 }
 
-// writeLoop is the only writer. It returns after a close (ours, a write
-// error or a stuck client); stop makes it return when the reader ends first.
-// Whenever it returns on its own it unblocks the reader, so the handler, and
-// with it the connection actor, end too.
-func (s *socket) writeLoop(stop <-chan struct{}) {
-	defer close(s.done)
-	defer s.unblockReader()
-	ping := time.NewTicker(s.pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ping.C:
-			if err := s.conn.WriteControl(websocket.PingMessage, nil, s.now().Add(s.writeTimeout)); err != nil {
-				s.writeFailed(err, "ping")
-				return
-			}
-		case <-s.notify:
-			frames, since, closeReq := s.take()
-			if closeReq == nil || closeReq.flush {
-				if !s.flush(frames, since) {
-					return
-				}
-			}
-			if closeReq != nil {
-				s.writeClose(closeReq.code, closeReq.reason)
-				return
-			}
-		}
-	}
-}
-
-// flush writes frames, each before since+writeTimeout: no frame waits longer
-// than writeTimeout from being queued to reaching the OS. It reports false
-// when the socket is finished.
-func (s *socket) flush(frames [][]byte, since time.Time) bool {
-	if len(frames) == 0 {
-		return true
-	}
-	deadline := since.Add(s.writeTimeout)
-	if waited := s.now().Sub(since); waited >= s.writeTimeout {
-		// Stuck between frames: the close frame may still get through.
-		s.slowConsumer(waited)
-		s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
-		return false
-	}
-	for _, f := range frames {
-		if f == nil {
-			continue
-		}
-		_ = s.conn.SetWriteDeadline(deadline)
-		if err := s.conn.WriteMessage(websocket.TextMessage, f); err != nil {
-			s.writeFailed(err, "message")
-			return false
-		}
-		s.counts.Written()
-	}
-	return true
-}
-
-// writeFailed handles a failed write. A timeout means the client stopped
-// reading: that is a slow consumer (4002). The close frame is attempted, but
-// after a partial frame the library refuses any further write, so the
-// client usually just sees the TCP connection end.
-func (s *socket) writeFailed(err error, what string) {
-	if s.closing() {
-		return // an Abort cut the write short; whoever aborted has logged why
-	}
-	if !isTimeout(err) {
-		s.log.Debug("write failed", zap.String("frame", what), zap.Error(err))
-		return
-	}
-	s.slowConsumer(s.writeTimeout)
-	s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
-}
-
-func (s *socket) slowConsumer(waited time.Duration) {
-	s.counts.SlowConsumerClosed()
-	s.log.Warn("slow consumer: frames unsent past the write timeout; closing",
-		zap.Duration("waited", waited), zap.Duration("write_timeout", s.writeTimeout), zap.Int("close_code", protocol.CloseSlowConsumer))
-}
-
-// writeClose sends a close frame, best effort.
-func (s *socket) writeClose(code int, reason string) {
-	msg := websocket.FormatCloseMessage(code, reason)
-	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeGrace))
-}
-
-// unblockReader ends the handler's read loop; conn.Close alone does not.
-func (s *socket) unblockReader() {
-	_ = s.conn.NetConn().SetReadDeadline(time.Now())
+// closeFrame is a close frame's wire bytes.
+func closeFrame(code int, reason string) []byte {
+	return actors.AppendFrame(nil, actors.OpClose, websocket.FormatCloseMessage(code, reason))
 }
 
 // underlying returns the TCP connection under fasthttp's hijacked-connection
-// wrapper (an unexported struct embedding the net.Conn), or c itself.
+// wrapper (which reads through the request's buffered reader but writes to
+// the connection itself), or c.
 func underlying(c net.Conn) net.Conn {
-	v := reflect.ValueOf(c)
-	if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
-		if f := v.Elem().FieldByName("Conn"); f.IsValid() && f.CanInterface() {
-			if inner, ok := f.Interface().(net.Conn); ok && inner != nil {
-				return inner
-			}
+	if u, ok := c.(interface{ UnsafeConn() net.Conn }); ok {
+		if inner := u.UnsafeConn(); inner != nil {
+			return inner
 		}
 	}
 	return c

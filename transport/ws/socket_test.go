@@ -4,20 +4,41 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
+// frames are the payloads of wire frames q.
 func frames(q [][]byte) []string {
 	var out []string
 	for _, f := range q {
 		if f != nil {
-			out = append(out, string(f))
+			out = append(out, string(payload(f)))
 		}
 	}
 	return out
 }
 
+// payload is the payload of one server frame (unmasked, unfragmented).
+func payload(wire []byte) []byte {
+	switch n := wire[1] & 0x7f; n {
+	case 126:
+		return wire[4:]
+	case 127:
+		return wire[10:]
+	default:
+		return wire[2:]
+	}
+}
+
+// take empties s's queue, as the writer does.
+func (s *socket) take() ([][]byte, time.Time, *closeRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.takeLocked()
+}
+
 func TestOutboxCoalescesStateAndKeepsOrder(t *testing.T) {
-	s := newSocket(nil, 3, 0, 0, nil)
+	s := newSocket(nil, 3, 0, nil)
 	s.Send([]byte("state v1"), "state:w")
 	s.Send([]byte("config v2"), "")
 	s.Send([]byte("state v3"), "state:w") // replaces v1 and goes behind config v2
@@ -28,7 +49,7 @@ func TestOutboxCoalescesStateAndKeepsOrder(t *testing.T) {
 }
 
 func TestOutboxIsBoundedButStateNeverFillsIt(t *testing.T) {
-	s := newSocket(nil, 2, 0, 0, nil)
+	s := newSocket(nil, 2, 0, nil)
 	for i := 0; i < 100; i++ {
 		if !s.Send([]byte(fmt.Sprint("state ", i)), "state:w") {
 			t.Fatal("coalescing updates filled the queue")
@@ -47,7 +68,7 @@ func TestOutboxIsBoundedButStateNeverFillsIt(t *testing.T) {
 }
 
 func TestOutboxConcurrentSenders(t *testing.T) {
-	s := newSocket(nil, 1000, 0, 0, nil)
+	s := newSocket(nil, 1000, 0, nil)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

@@ -7,7 +7,7 @@ import "github.com/streamwidgets/streamwidgets/telemetry"
 func (s *Server) Gauges() telemetry.SocketGauges {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := telemetry.SocketGauges{Open: len(s.open)}
+	g := telemetry.SocketGauges{Open: len(s.open), Writers: int(s.writers.n.Load())}
 	for sock := range s.open {
 		n := sock.queued()
 		g.Queued += n
