@@ -167,8 +167,21 @@ type grainCall func(g *widgetpb.WidgetGrainClient, caller *widgetpb.Caller, id s
 // outlive the request, so they are copied: a transport's buffers (Fiber reuses
 // its request buffers) can never reach a grain, whatever the caller passes.
 func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, do grainCall) (persistence.Record, error) {
+	reply, err := c.callReply(ctx, caller, id, do)
+	if err != nil {
+		return persistence.Record{}, err
+	}
+	var rec persistence.Record
+	if err := json.Unmarshal(reply.GetRecordJson(), &rec); err != nil {
+		return persistence.Record{}, fmt.Errorf("widget %s: decode reply: %w", id, err)
+	}
+	return rec, nil
+}
+
+// callReply is call without decoding the reply's record.
+func (c *Client) callReply(ctx context.Context, caller *widgetpb.Caller, id string, do grainCall) (*widgetpb.WidgetReply, error) {
 	if !ValidID(id) {
-		return persistence.Record{}, notFound()
+		return nil, notFound()
 	}
 	id = strings.Clone(id)
 	if caller != nil {
@@ -180,7 +193,7 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 		timeout = time.Until(dl)
 	}
 	if timeout <= 0 {
-		return persistence.Record{}, &Error{Code: CodeUnavailable, Message: "request deadline passed"}
+		return nil, &Error{Code: CodeUnavailable, Message: "request deadline passed"}
 	}
 	// Options go to plain requests only: on futures they mutate a library global.
 	opts := []cluster.GrainCallOption{cluster.WithTimeout(timeout), cluster.WithRetryCount(retries), cluster.WithRetryAction(retryBackoff)}
@@ -188,13 +201,9 @@ func (c *Client) call(ctx context.Context, caller *widgetpb.Caller, id string, d
 		return do(widgetpb.GetWidgetGrainClient(c.cluster, id), caller, id, opts)
 	})
 	if err != nil {
-		return persistence.Record{}, fromGrainError(err)
+		return nil, fromGrainError(err)
 	}
-	var rec persistence.Record
-	if err := json.Unmarshal(reply.GetRecordJson(), &rec); err != nil {
-		return persistence.Record{}, fmt.Errorf("widget %s: decode reply: %w", id, err)
-	}
-	return rec, nil
+	return reply, nil
 }
 
 // unlessHostDeparts makes a call to a grain on another member, but answers

@@ -350,7 +350,7 @@ func (c *connection) beginAction(m protocol.ClientMessage) bool {
 	}
 	widgets, caller := c.deps.Widgets, c.caller
 	c.launch(m.WidgetID, false, func(call context.Context) func(actor.Context) {
-		rec, err := widgets.Act(call, caller, m.WidgetID, m.Action, m.Payload)
+		version, err := actVersion(call, widgets, caller, m)
 		return func(actor.Context) {
 			if c.closing {
 				return
@@ -358,10 +358,24 @@ func (c *connection) beginAction(m protocol.ClientMessage) bool {
 			if err != nil {
 				resp.Code, resp.Error = errorCode(err)
 			} else {
-				resp.Success, resp.Version = true, rec.Version
+				resp.Success, resp.Version = true, version
 			}
 			c.send(resp, "")
 		}
 	})
 	return true
+}
+
+// versionActor is a WidgetCalls that can answer an action with its version
+// alone (the *Client: it then skips decoding the whole record).
+type versionActor interface {
+	ActVersion(ctx context.Context, caller *widgetpb.Caller, id, action string, payload json.RawMessage) (int64, error)
+}
+
+func actVersion(ctx context.Context, widgets WidgetCalls, caller *widgetpb.Caller, m protocol.ClientMessage) (int64, error) {
+	if va, ok := widgets.(versionActor); ok {
+		return va.ActVersion(ctx, caller, m.WidgetID, m.Action, m.Payload)
+	}
+	rec, err := widgets.Act(ctx, caller, m.WidgetID, m.Action, m.Payload)
+	return rec.Version, err
 }
