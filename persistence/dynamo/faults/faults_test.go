@@ -110,6 +110,9 @@ func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	base := "http://" + a.Addr()
+	// A DynamoDB Local just started on a busy machine can miss the first
+	// calls' 2 s deadline (the JVM warming up): start once the node sees it.
+	waitReady(t, base, time.Minute)
 	tok, _ := a.Issuer.Mint("alice", time.Hour)
 	status, created := call(t, "POST", base+"/records/stream_widgets", tok, `{"type":"goal","title":"Subs"}`)
 	if status != 201 {
