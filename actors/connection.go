@@ -125,7 +125,7 @@ func NewConnectionProps(shared *ConnDeps, sock Socket, connID string) *actor.Pro
 		d.CallTimeout = 5 * time.Second
 	}
 	return actor.PropsFromProducer(func() actor.Actor {
-		log := d.Logger.Named("conn").With(zap.String("conn_id", connID))
+		log := LazyFields(d.Logger.Named("conn"), zap.String("conn_id", connID))
 		return &connection{deps: d, sock: sock, subs: map[string]*actor.PID{}, versions: map[string]int64{}, retries: map[string]int{},
 			queues: map[string][]op{}, joining: map[string]*joining{}, gates: map[string]*relaySub{},
 			ob: newOutbox(sock, log), log: log}

@@ -64,6 +64,7 @@ type relay struct {
 	subs map[string]*subList // widget id (or roomRelayKey) -> local subscribers
 	// byConn lets a stopping connection leave all its widgets at once.
 	byConn map[string]map[string]struct{} // pidKey -> widget ids
+	fan    fanout                         // big fan-outs over several CPUs (relay_fanout.go)
 }
 
 // subList is one widget's local subscribers: a slice to walk on every
@@ -99,6 +100,8 @@ func (r *relay) Receive(ctx actor.Context) {
 		r.deliver(ctx, msg)
 	case *roompb.RoomEvent:
 		r.deliverRoom(ctx, msg) // watch-party rooms: relay_rooms.go
+	case *actor.Stopped:
+		r.fan.stop()
 	}
 }
 
@@ -188,9 +191,10 @@ func (r *relay) deliver(ctx actor.Context, ev *widgetpb.WidgetEvent) {
 			if s.stop(d) {
 				ctx.Send(s.pid, d) // the session changes: the actor decides
 			}
-		default:
-			s.deliver(d)
 		}
+	}
+	if !ends {
+		r.fan.run(l.items, d) // straight into the sockets
 	}
 }
 

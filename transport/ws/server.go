@@ -6,11 +6,13 @@ package ws
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	fws "github.com/gofiber/contrib/websocket"
+	"github.com/fasthttp/websocket"
+	"github.com/valyala/fasthttp"
 	"github.com/gofiber/fiber/v2"
 	"go.uber.org/zap"
 
@@ -140,11 +142,21 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 func (s *Server) Register(app *fiber.App) {
 	// Memory per idle socket (docs/PERFORMANCE.md): the socket already reads
 	// through fasthttp's 4 KiB buffer, so the WebSocket reader's own can be
-	// small (larger frames bypass it); write buffers come from a pool and
-	// are held only while a message is written.
-	app.Get("/ws", s.guard, fws.New(s.handle, fws.Config{
-		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
-	}))
+	// small (larger frames bypass it); the library never writes (the socket
+	// does), so it gets no write buffer. The upgrader is used as it is, not
+	// through gofiber/contrib/websocket, which copies every request header,
+	// cookie and query argument into maps kept for the socket's life.
+	up := websocket.FastHTTPUpgrader{
+		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferPool: &sync.Pool{},
+		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true }, // guard checked it
+	}
+	app.Get("/ws", s.guard, func(c *fiber.Ctx) error {
+		ip := strings.Clone(c.IP())
+		if err := up.Upgrade(c.Context(), func(conn *websocket.Conn) { s.handle(conn, ip) }); err != nil {
+			return fiber.ErrUpgradeRequired
+		}
+		return nil
+	})
 }
 
 // guard runs before the upgrade: Origin allow-list and per-address cap. It
@@ -153,7 +165,7 @@ func (s *Server) Register(app *fiber.App) {
 // a HEAD request, a client gone before the reply), and only the handler,
 // which runs after a successful upgrade, takes and returns an address slot.
 func (s *Server) guard(c *fiber.Ctx) error {
-	if !fws.IsWebSocketUpgrade(c) {
+	if !websocket.FastHTTPIsWebSocketUpgrade(c.Context()) {
 		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
 	}
 	if origin := c.Get(fiber.HeaderOrigin); !s.origin.allows(origin, c.Hostname()) {
