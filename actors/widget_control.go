@@ -19,7 +19,6 @@ const ControlTokenPrefix = "swc_"
 // previous one, which stops working at once) or revokes it. The token is in
 // this reply only; the record keeps its hash.
 func (g *widgetGrain) ControlToken(req *widgetpb.ControlTokenRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func (g *widgetGrain) publishEvents(rec persistence.Record, events []kinds.Event
 	for _, e := range events {
 		data, err := json.Marshal(e.Data)
 		if err != nil {
-			g.log.Error("encode event data", zap.String("event", e.Name), zap.Error(err))
+			g.logger().Error("encode event data", zap.String("event", e.Name), zap.Error(err))
 			continue
 		}
 		ev := g.event(widgetpb.WidgetEvent_EVENT, rec)
@@ -51,7 +51,7 @@ func (g *widgetGrain) viewersChanged() {
 		return
 	}
 	g.viewersDirty = true
-	g.timers.SendOnce(viewersDelay, g.ctx.Self(), flushViewers{})
+	g.sched().SendOnce(viewersDelay, g.ctx.Self(), flushViewers{})
 }
 
 func (g *widgetGrain) flushViewers() {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/scheduler"
 	"go.uber.org/zap"
-	"golang.org/x/time/rate"
 
 	"github.com/streamwidgets/streamwidgets/actors/kinds"
 	"github.com/streamwidgets/streamwidgets/cluster/widgetpb"
@@ -27,43 +27,58 @@ import (
 // timer runs; the grain passivates itself instead (see idleCheck).
 func NewWidgetKind(system *actor.ActorSystem) *cluster.Kind {
 	return widgetpb.NewWidgetKind(func() widgetpb.Widget { return &widgetGrain{} }, 0,
-		actor.WithReceiverMiddleware(forwardTerminated), actor.WithMailbox(stopGuardedMailbox(system)))
+		actor.WithReceiverMiddleware(forwardTerminated), actor.WithMailbox(widgetMailbox(system)))
+}
+
+// widgetMailbox is stopGuardedMailbox on protoactor's lock-free queue: an
+// idle grain's queue is one empty node instead of a ten-slot ring and its
+// lock (~200 bytes less per grain; a node per queued message instead).
+func widgetMailbox(system *actor.ActorSystem) actor.MailboxProducer {
+	return func() actor.Mailbox {
+		return actor.UnboundedLockfree(&stopGuard{system: system})()
+	}
 }
 
 // widgetGrain alone owns one widget: its record, config, state and timers.
 // Every change is applied here and persisted (versioned) before it is
 // acknowledged; nothing else writes the record.
+//
+// A node holds many of these (issue 14: ≤ 2 KiB each, protoactor's share
+// included), so what most grains never use is made on first use: the
+// subscriber maps, the action budgets, the timer scheduler, the logger.
 type widgetGrain struct {
 	deps     *Deps
 	id       string
-	log      *zap.Logger
 	rec      *persistence.Record // nil: no widget with this id
-	loaded   bool
-	lastUsed time.Time
+	ctx      cluster.GrainContext
 	idleFor  time.Duration
-	timers   *scheduler.TimerScheduler
-	stopIdle scheduler.CancelFunc
+	timers   *scheduler.TimerScheduler // see sched
 	stopTick scheduler.CancelFunc
 	stopWake scheduler.CancelFunc
 	wakeAt   time.Time
-	ctx      cluster.GrainContext
 
-	stopping       bool                  // a stop is queued (see forgetIfMissing, checkTarget)
-	subs           map[string]subscriber // key: pidKey
-	members        map[string]int        // member address -> subscribers there
-	broadcasts     *rate.Limiter         // state broadcasts (see publishState)
+	subs        map[string]subscriber // key: pidKey; nil until the first subscribe
+	members     map[string]int        // member address -> subscribers there
+	viewVersion int64                 // the version viewState was made from (see viewOf)
+	viewState   json.RawMessage       // the kind's view of a state that does not tick
+	stepped     *kinds.Step           // the action's outcome for save (see mutate)
+	actions     []actionBudget        // per action name, made on first use (see allowAction)
+	broadcasts  budget                // state broadcasts (see publishState)
+
+	loaded         bool
+	stopping       bool // a stop is queued (see forgetIfMissing, checkTarget)
 	statePending   bool
 	flushScheduled bool
 	viewersDirty   bool
-	viewVersion    int64                    // the version viewState was made from (see viewOf)
-	viewState      json.RawMessage          // the kind's view of a state that does not tick
-	stepped        *kinds.Step              // the action's outcome for save (see mutate)
-	actions        map[string]*rate.Limiter // per action name (see allowAction)
 }
 
-// idleCheck and tick are local messages from the grain's own timers.
+// idleCheck is the grain's receive timeout (see forwardTerminated); tick
+// comes from its own tick timer and, unlike other messages, does not count
+// as use: a running countdown's grain still passivates once nobody watches.
 type idleCheck struct{}
 type tick struct{}
+
+func (tick) NotInfluenceReceiveTimeout() {}
 
 var _ widgetpb.Widget = (*widgetGrain)(nil)
 
@@ -71,40 +86,56 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.deps = depsOf(ctx.ActorSystem())
 	g.id = strings.Clone(ctx.Identity())
 	g.ctx = ctx
-	g.subs = map[string]subscriber{}
-	g.members = map[string]int{}
-	g.actions = map[string]*rate.Limiter{}
-	g.broadcasts = rate.NewLimiter(rate.Limit(g.deps.MaxBroadcastRate), broadcastBurst)
-	g.log = g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
 	g.deps.Metrics.Activated()
-	g.lastUsed = time.Now()
+	// Idle grains passivate after idleFor without a message (protoactor's
+	// receive timeout, which every message but a tick re-arms; see
+	// onIdle): one runtime timer per grain. The jitter spreads the
+	// passivations of grains activated together (a reconnect storm).
 	jitter := time.Duration(rand.Int64N(int64(g.deps.IdleTimeout)/5 + 1))
 	g.idleFor = g.deps.IdleTimeout + jitter
-	g.timers = scheduler.NewTimerScheduler(ctx)
-	every := min(g.idleFor/4, 30*time.Second)
-	g.stopIdle = g.timers.SendRepeatedly(every, every, ctx.Self(), idleCheck{})
+	ctx.SetReceiveTimeout(g.idleFor)
 	if err := g.load(); err != nil {
-		g.log.Warn("load on activation failed; will retry on next call", zap.Error(err))
+		g.logger().Warn("load on activation failed; will retry on next call", zap.Error(err))
 	}
 }
 
+// sched is the grain's timer scheduler, made on first use.
+func (g *widgetGrain) sched() *scheduler.TimerScheduler {
+	if g.timers == nil {
+		g.timers = scheduler.NewTimerScheduler(g.ctx)
+	}
+	return g.timers
+}
+
+// logger is the grain's logger, made when something is logged: a zap
+// child logger with a field keeps its own encoder and buffer, a kilobyte
+// per grain for lines most grains never write.
+func (g *widgetGrain) logger() *zap.Logger {
+	return g.deps.Logger.Named("widget").With(zap.String("widget_id", g.id))
+}
+
+// debugOn says whether debug lines are written (build no logger otherwise).
+func (g *widgetGrain) debugOn() bool { return g.deps.Logger.Core().Enabled(zap.DebugLevel) }
+
 func (g *widgetGrain) Terminate(cluster.GrainContext) {
 	g.deps.Metrics.Passivated(len(g.subs))
-	if g.stopIdle != nil {
-		g.stopIdle()
-	}
 	g.stopTicking()
+}
+
+// onIdle runs when the grain received nothing for idleFor: it passivates
+// unless viewers are subscribed or its state waits for time.
+func (g *widgetGrain) onIdle() {
+	if len(g.subs) > 0 || (g.rec != nil && g.timed()) {
+		g.ctx.SetReceiveTimeout(g.idleFor) // the timeout fired and is off: re-arm
+		return
+	}
+	g.stop()
 }
 
 func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 	switch msg := ctx.Message().(type) {
 	case idleCheck:
-		if len(g.subs) > 0 || (g.rec != nil && g.timed()) {
-			return
-		}
-		if time.Since(g.lastUsed) >= g.idleFor {
-			g.stop()
-		}
+		g.onIdle()
 	case tick:
 		g.onTick()
 	case wake:
@@ -123,7 +154,6 @@ func (g *widgetGrain) ReceiveDefault(ctx cluster.GrainContext) {
 }
 
 func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -166,12 +196,11 @@ func (g *widgetGrain) Create(req *widgetpb.CreateRequest, ctx cluster.GrainConte
 	if err != nil {
 		return nil, grainError(err)
 	}
-	g.log.Info("widget created", zap.String("type", saved.Type), zap.String("user_id", saved.UserID))
+	g.logger().Info("widget created", zap.String("type", saved.Type), zap.String("user_id", saved.UserID))
 	return g.reply(saved, req.GetCaller())
 }
 
 func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -184,7 +213,6 @@ func (g *widgetGrain) Get(req *widgetpb.GetRequest, ctx cluster.GrainContext) (*
 }
 
 func (g *widgetGrain) Update(req *widgetpb.UpdateRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -230,7 +258,6 @@ func (g *widgetGrain) update(req *widgetpb.UpdateRequest, rec persistence.Record
 }
 
 func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -243,12 +270,11 @@ func (g *widgetGrain) RegenerateToken(req *widgetpb.RegenerateTokenRequest, ctx 
 	if err != nil {
 		return nil, grainError(err)
 	}
-	g.log.Info("widget token regenerated")
+	g.logger().Info("widget token regenerated")
 	return g.reply(saved, req.GetCaller())
 }
 
 func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -269,8 +295,8 @@ func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext)
 		if err != nil {
 			return rec, nil, err
 		}
-		if by.Role != kinds.RoleOwner && by.Role != kinds.RoleViewer {
-			g.log.Debug("action on the owner's behalf", zap.String("action", name), zap.String("by", string(by.Role)), zap.String("service", by.Service))
+		if by.Role != kinds.RoleOwner && by.Role != kinds.RoleViewer && g.debugOn() {
+			g.logger().Debug("action on the owner's behalf", zap.String("action", name), zap.String("by", string(by.Role)), zap.String("service", by.Service))
 		}
 		rec.State = step.State
 		g.stepped = &step
@@ -283,7 +309,6 @@ func (g *widgetGrain) Act(req *widgetpb.ActionRequest, ctx cluster.GrainContext)
 }
 
 func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -304,7 +329,7 @@ func (g *widgetGrain) Delete(req *widgetpb.DeleteRequest, ctx cluster.GrainConte
 	g.rec = nil
 	g.syncTicker()
 	g.publishDeleted(rec)
-	g.log.Info("widget deleted")
+	g.logger().Info("widget deleted")
 	g.stop()
 	return g.reply(rec, req.GetCaller())
 }
@@ -376,7 +401,7 @@ func (g *widgetGrain) authorize(caller *widgetpb.Caller, acc access) (persistenc
 		// A transition time caused that can never be stored (the state
 		// outgrew a store item) or read: the caller still reaches the widget
 		// as stored, so its owner can fix, reset or delete it.
-		g.log.Debug("settle refused; serving the stored state", zap.Error(err))
+		g.logger().Debug("settle refused; serving the stored state", zap.Error(err))
 	}
 	return *g.rec, by, nil
 }
@@ -386,16 +411,16 @@ func (g *widgetGrain) authorize(caller *widgetpb.Caller, acc access) (persistenc
 // actions people press. Names the kind lacks share one budget (key ""),
 // so invented names neither escape the limit nor grow the map.
 func (g *widgetGrain) allowAction(name string, spec kinds.ActionSpec) error {
-	lim := g.actions[spec.Name]
-	if lim == nil {
-		perSecond, burst := spec.Rate.PerSecond, spec.Rate.Burst
-		if perSecond <= 0 {
-			perSecond, burst = g.deps.ActionsPerSecond, g.deps.ActionBurst
-		}
-		lim = rate.NewLimiter(rate.Limit(perSecond), burst)
-		g.actions[spec.Name] = lim
+	perSecond, burst := spec.Rate.PerSecond, spec.Rate.Burst
+	if perSecond <= 0 {
+		perSecond, burst = g.deps.ActionsPerSecond, g.deps.ActionBurst
 	}
-	if !lim.Allow() {
+	i := slices.IndexFunc(g.actions, func(a actionBudget) bool { return a.name == spec.Name })
+	if i < 0 {
+		g.actions = append(g.actions, actionBudget{name: spec.Name})
+		i = len(g.actions) - 1
+	}
+	if !g.actions[i].allow(perSecond, burst) {
 		return &Error{Code: CodeRateLimited, Message: "too many " + quote(name) + " actions on this widget; slow down"}
 	}
 	return nil
@@ -409,7 +434,7 @@ func (g *widgetGrain) checkTarget(want string) error {
 	if want == g.id && want == g.ctx.Identity() {
 		return nil
 	}
-	g.log.Error("refused a request for another widget: grain identity mismatch",
+	g.logger().Error("refused a request for another widget: grain identity mismatch",
 		zap.String("request_widget_id", want), zap.String("identity_now", g.ctx.Identity()))
 	g.stop()
 	return grainError(&Error{Code: CodeUnavailable, Message: "widget routing error; nothing was changed, try again"})

@@ -50,7 +50,7 @@ func (g *widgetGrain) save(rec persistence.Record, expected int64, step *kinds.S
 		return err
 	})
 	if errors.Is(err, persistence.ErrConflict) {
-		g.log.Warn("stale write refused; reloading", zap.Int64("expected_version", expected))
+		g.logger().Warn("stale write refused; reloading", zap.Int64("expected_version", expected))
 		if lerr := g.load(); lerr != nil {
 			return rec, lerr
 		}
@@ -81,7 +81,7 @@ func (g *widgetGrain) withStore(op func(context.Context) error) error {
 	defer cancel()
 	err := op(c)
 	if err != nil && !errors.Is(err, persistence.ErrNotFound) && !errors.Is(err, persistence.ErrConflict) {
-		g.log.Error("store call failed", zap.Error(err))
+		g.logger().Error("store call failed", zap.Error(err))
 	}
 	return err
 }

@@ -28,10 +28,17 @@ type flushState struct{}
 
 // forwardTerminated hands Terminated to ReceiveDefault: the generated grain
 // drops system messages, so without it Watch would seem to do nothing.
+//
+// It also hands the receive timeout over as idleCheck: the generated grain
+// would stop at once on it, even with viewers subscribed (see onIdle).
 func forwardTerminated(next actor.ReceiverFunc) actor.ReceiverFunc {
 	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
-		if t, ok := env.Message.(*actor.Terminated); ok {
-			next(c, &actor.MessageEnvelope{Header: env.Header, Message: subscriberGone{pid: t.Who}, Sender: env.Sender})
+		switch m := env.Message.(type) {
+		case *actor.Terminated:
+			next(c, &actor.MessageEnvelope{Header: env.Header, Message: subscriberGone{pid: m.Who}, Sender: env.Sender})
+			return
+		case *actor.ReceiveTimeout:
+			next(c, &actor.MessageEnvelope{Header: env.Header, Message: idleCheck{}, Sender: env.Sender})
 			return
 		}
 		next(c, env)
@@ -41,7 +48,6 @@ func forwardTerminated(next actor.ReceiverFunc) actor.ReceiverFunc {
 func pidKey(p *actor.PID) string { return p.GetAddress() + "/" + p.GetId() }
 
 func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.GrainContext) (*widgetpb.SubscribeReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -61,6 +67,9 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 		}
 		ctx.Watch(pid)
 		g.deps.Metrics.Subscribed(1)
+		if g.subs == nil {
+			g.subs, g.members = map[string]subscriber{}, map[string]int{}
+		}
 		g.members[pid.GetAddress()]++
 	}
 	g.subs[key] = subscriber{pid: pid, tokenHash: req.GetCaller().GetTokenHash()}
@@ -74,7 +83,6 @@ func (g *widgetGrain) Subscribe(req *widgetpb.SubscribeRequest, ctx cluster.Grai
 }
 
 func (g *widgetGrain) Unsubscribe(req *widgetpb.UnsubscribeRequest, ctx cluster.GrainContext) (*widgetpb.WidgetReply, error) {
-	g.lastUsed = time.Now()
 	if err := g.checkTarget(req.GetWidgetId()); err != nil {
 		return nil, err
 	}
@@ -135,14 +143,13 @@ func (g *widgetGrain) publishState() {
 		g.statePending = true                         // the scheduled flush sends the newest state
 		return
 	}
-	r := g.broadcasts.Reserve()
-	wait := r.Delay()
+	wait := g.broadcasts.reserve(g.deps.MaxBroadcastRate, broadcastBurst)
 	if wait <= 0 {
 		g.flushPending()
 		return
 	}
 	g.statePending, g.flushScheduled = true, true
-	g.timers.SendOnce(wait, g.ctx.Self(), flushState{})
+	g.sched().SendOnce(wait, g.ctx.Self(), flushState{})
 }
 
 func (g *widgetGrain) flushPending() {
@@ -196,8 +203,8 @@ func (g *widgetGrain) event(kind widgetpb.WidgetEvent_Kind, rec persistence.Reco
 // delays the grain.
 func (g *widgetGrain) send(ev *widgetpb.WidgetEvent, filter func(subscriber) bool) {
 	n := sendToRelays(g.ctx, ev, g.members, g.subs, func(s subscriber) *actor.PID { return s.pid }, filter)
-	if n > 0 && ev.Kind != widgetpb.WidgetEvent_STATE {
-		g.log.Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("members", n))
+	if n > 0 && ev.Kind != widgetpb.WidgetEvent_STATE && g.debugOn() {
+		g.logger().Debug("event published", zap.String("kind", ev.Kind.String()), zap.Int("members", n))
 	}
 }
 

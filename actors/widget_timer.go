@@ -66,7 +66,7 @@ func (g *widgetGrain) onTick() {
 		return
 	}
 	if err := g.settle(); err != nil {
-		g.log.Warn("timer settle failed; retrying next tick", zap.Error(err))
+		g.logger().Warn("timer settle failed; retrying next tick", zap.Error(err))
 	}
 	g.syncTicker()
 	if g.rec != nil && g.timer().Tick {
@@ -84,12 +84,12 @@ func (g *widgetGrain) onWake(w wake) {
 	}
 	if err := g.settleNow(); err != nil && settleRefused(err) {
 		// Retrying cannot help: wait for the next change (its save re-arms the wake).
-		g.log.Error("a timed transition was refused; it is retried after the widget's next change", zap.Error(err))
+		g.logger().Error("a timed transition was refused; it is retried after the widget's next change", zap.Error(err))
 		return
 	} else if err != nil {
-		g.log.Warn("timed settle failed; retrying in a second", zap.Error(err))
+		g.logger().Warn("timed settle failed; retrying in a second", zap.Error(err))
 		g.wakeAt = g.now().Add(time.Second)
-		g.stopWake = g.timers.SendOnce(time.Second, g.ctx.Self(), wake{at: g.wakeAt})
+		g.stopWake = g.sched().SendOnce(time.Second, g.ctx.Self(), wake{at: g.wakeAt})
 		return
 	}
 	g.syncTicker()
@@ -124,7 +124,7 @@ func (g *widgetGrain) syncTickerTo(t kinds.Timer) {
 	switch {
 	case t.Tick && g.stopTick == nil:
 		every := g.deps.TickInterval
-		g.stopTick = g.timers.SendRepeatedly(every, every, g.ctx.Self(), tick{})
+		g.stopTick = g.sched().SendRepeatedly(every, every, g.ctx.Self(), tick{})
 	case !t.Tick && g.stopTick != nil:
 		g.stopTicking()
 	}
@@ -142,7 +142,7 @@ func (g *widgetGrain) syncTickerTo(t kinds.Timer) {
 		// saturates Sub, and adding to it would wrap into the past and wake
 		// the grain in a loop. A capped wake settles nothing and re-arms.
 		delay := min(max(0, t.At.Sub(g.now())), maxWakeDelay) + time.Millisecond
-		g.stopWake = g.timers.SendOnce(delay, g.ctx.Self(), wake{at: t.At})
+		g.stopWake = g.sched().SendOnce(delay, g.ctx.Self(), wake{at: t.At})
 	}
 }
 

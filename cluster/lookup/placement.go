@@ -13,6 +13,11 @@ type placementActor struct {
 	cluster *cluster.Cluster
 	byKey   map[string]activation // identity key -> activation
 	byPID   map[string]string     // pid id -> identity key
+	// props per kind, made once: cluster.WithClusterIdentity cloned the
+	// kind's Props for every activation (~300 bytes each grain kept).
+	// Their init reads spawning, set around the (synchronous) spawn.
+	props    map[string]*actor.Props
+	spawning *cluster.ClusterIdentity
 }
 
 type activation struct {
@@ -21,7 +26,7 @@ type activation struct {
 }
 
 func newPlacementActor(c *cluster.Cluster) *placementActor {
-	return &placementActor{cluster: c, byKey: map[string]activation{}, byPID: map[string]string{}}
+	return &placementActor{cluster: c, byKey: map[string]activation{}, byPID: map[string]string{}, props: map[string]*actor.Props{}}
 }
 
 func (p *placementActor) Receive(ctx actor.Context) {
@@ -49,7 +54,14 @@ func (p *placementActor) onActivationRequest(ctx actor.Context, msg *cluster.Act
 		ctx.Respond(&cluster.ActivationResponse{Failed: true})
 		return
 	}
-	pid := ctx.SpawnPrefix(cluster.WithClusterIdentity(kind.Props, msg.ClusterIdentity), msg.ClusterIdentity.Identity)
+	props := p.props[msg.ClusterIdentity.Kind]
+	if props == nil {
+		props = kind.Props.Clone(actor.WithOnInit(func(ctx actor.Context) { cluster.SetClusterIdentity(ctx, p.spawning) }))
+		p.props[msg.ClusterIdentity.Kind] = props
+	}
+	p.spawning = msg.ClusterIdentity
+	pid := ctx.SpawnPrefix(props, msg.ClusterIdentity.Identity)
+	p.spawning = nil
 	kind.Inc()
 	p.byKey[key] = activation{id: msg.ClusterIdentity, pid: pid}
 	p.byPID[pid.Id] = key
