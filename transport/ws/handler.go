@@ -1,9 +1,14 @@
 package ws
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"reflect"
 	"time"
+	"unsafe"
 
-	"github.com/fasthttp/websocket"
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
@@ -11,23 +16,26 @@ import (
 	"github.com/streamwidgets/streamwidgets/transport/protocol"
 )
 
-// handle runs for the socket's whole life (the connection returns to Fiber's
-// pool when it returns) and is its only reader. It holds one of the
-// address's slots from start to end, whatever way it ends.
-func (s *Server) handle(c *websocket.Conn, ip string) {
+// handle serves one upgraded socket on its own goroutine, the socket's
+// only reader; it owns conn (the server keeps hijacked connections open)
+// and closes it when it returns. pending is what the HTTP server read past
+// the upgrade request. It holds one of the address's slots from start to
+// end, whatever way it ends.
+func (s *Server) handle(conn net.Conn, pending []byte, ip string) {
+	defer conn.Close()
 	defer s.recoverPanic()
 	if !s.ips.acquire(ip) {
 		// Others took the last slots between the guard's check and now.
-		s.refuseUpgraded(c, protocol.CloseTooMany, protocol.CodeTooManyConnections)
+		refuseUpgraded(conn, protocol.CloseTooMany, protocol.CodeTooManyConnections)
 		return
 	}
 	defer s.ips.release(ip)
 	connID := uuid.NewString()
 	log := actors.LazyFields(s.log, zap.String("conn_id", connID))
-	sock := newSocket(c.NetConn(), s.cfg.OutboxLimit, s.cfg.WriteTimeout, log)
+	sock := newSocket(conn, s.cfg.OutboxLimit, s.cfg.WriteTimeout, log)
 	sock.counts, sock.writers = &s.counts, &s.writers
 	if !s.track(sock) {
-		s.refuseUpgraded(c, protocol.CloseGoingAway, "shutting down")
+		refuseUpgraded(conn, protocol.CloseGoingAway, "shutting down")
 		return
 	}
 	defer s.untrack(sock)
@@ -42,14 +50,50 @@ func (s *Server) handle(c *websocket.Conn, ip string) {
 			_ = tc.SetWriteBuffer(s.cfg.SocketWriteBuffer)
 		}
 	}
-	r := &reader{s: s, conn: c, sock: sock, pid: pid, log: log,
+	var src io.Reader = conn
+	if len(pending) > 0 {
+		src = io.MultiReader(bytes.NewReader(pending), conn)
+	}
+	r := &reader{s: s, conn: conn, frames: frameReader{r: src, limit: s.cfg.MaxFrameBytes}, sock: sock, pid: pid, log: log,
 		guard: newFloodGuard(s.cfg.MessagesPerSecond, s.cfg.MessageBurst, s.cfg.MaxViolations)}
 	r.run()
 }
 
 // refuseUpgraded closes a socket the handler will not serve.
-func (s *Server) refuseUpgraded(c *websocket.Conn, code int, reason string) {
-	_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeGrace))
+func refuseUpgraded(conn net.Conn, code int, reason string) {
+	_ = conn.SetWriteDeadline(time.Now().Add(closeGrace))
+	_, _ = conn.Write(closeFrame(code, reason))
+}
+
+// detach takes an upgraded connection from fasthttp's hijack wrapper: the
+// TCP connection itself, and the bytes fasthttp's 4 KiB request reader
+// holds past the upgrade request (a client may send its first frames
+// before it reads our 101). Reading the connection directly lets that
+// reader, and the request context, go back to the server: ~6 KiB less per
+// idle socket. When the wrapper is not the one known here, the wrapper is
+// kept and read through.
+func detach(c net.Conn) (net.Conn, []byte) {
+	raw := underlying(c)
+	v := reflect.ValueOf(c)
+	if raw == c || v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return c, nil
+	}
+	f := v.Elem().FieldByName("r")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[io.Reader]() || !f.CanAddr() {
+		return c, nil
+	}
+	// An unexported field: read through unsafe, as nothing exports it.
+	switch r := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(type) {
+	case *bufio.Reader:
+		if n := r.Buffered(); n > 0 {
+			b, _ := r.Peek(n)
+			return raw, bytes.Clone(b)
+		}
+		return raw, nil
+	case net.Conn: // fasthttp read nothing ahead
+		return raw, nil
+	}
+	return c, nil
 }
 
 // recoverPanic keeps a panic in one socket's handler from ending the

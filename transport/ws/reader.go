@@ -2,7 +2,7 @@ package ws
 
 import (
 	"errors"
-	"io"
+	"net"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -23,7 +23,8 @@ const maxQueuedRefusals = 8
 // to the connection actor.
 type reader struct {
 	s       *Server
-	conn    *websocket.Conn
+	conn    net.Conn // deadlines
+	frames  frameReader
 	sock    *socket
 	pid     *actor.PID
 	log     *zap.Logger
@@ -34,44 +35,33 @@ type reader struct {
 // run reads until the client goes away, a limit closes the socket, or the
 // writer ends (it then unblocks the read with a past deadline).
 func (r *reader) run() {
-	c := r.conn
 	r.extendIdle()
-	// Every frame the server sends goes through the socket's queue, the
-	// library's own replies included: they would otherwise be written
-	// beside our writer.
-	c.SetPingHandler(r.onPing)
-	c.SetPongHandler(r.onPong)
-	c.SetCloseHandler(r.onClose)
 	for {
-		kind, data, err := r.next()
+		op, data, err := r.frames.message(r.onControl)
 		if err != nil {
 			r.readFailed(err)
 			return
 		}
 		r.extendIdle()
-		r.onFrame(kind, data)
+		r.onFrame(op, data)
 	}
 }
 
-// errTooBig is a message over MaxFrameBytes. The limit is applied here, not
-// with the library's SetReadLimit, which writes its close frame itself.
-var errTooBig = errors.New("message too big")
-
-// next reads one message of at most MaxFrameBytes.
-func (r *reader) next() (int, []byte, error) {
-	kind, rd, err := r.conn.NextReader()
-	if err != nil {
-		return 0, nil, err
+// onControl answers pings, keeps the socket alive on pongs and answers a
+// close; every reply goes through the socket's queue like any frame.
+func (r *reader) onControl(op byte, payload []byte) error {
+	switch op {
+	case opPing:
+		return r.onPing(string(payload))
+	case opPong:
+		return r.onPong(string(payload))
 	}
-	limit := r.s.cfg.MaxFrameBytes
-	data, err := io.ReadAll(io.LimitReader(rd, limit+1))
-	if err != nil {
-		return 0, nil, err
+	code, ok := closeCode(payload)
+	if !ok {
+		r.sock.Close(websocket.CloseProtocolError, "bad close frame")
+		return nil
 	}
-	if int64(len(data)) > limit {
-		return 0, nil, errTooBig
-	}
-	return kind, data, nil
+	return r.onClose(code, "")
 }
 
 func (r *reader) extendIdle() { _ = r.conn.SetReadDeadline(time.Now().Add(r.s.cfg.IdleTimeout)) }
@@ -85,6 +75,8 @@ func (r *reader) readFailed(err error) {
 	switch {
 	case errors.Is(err, errTooBig):
 		r.sock.Abort(protocol.CloseMessageTooBig, "message too big")
+	case errors.As(err, new(*protocolError)):
+		r.sock.Abort(websocket.CloseProtocolError, "protocol error")
 	case isTimeout(err):
 		r.sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
 	}
@@ -92,7 +84,7 @@ func (r *reader) readFailed(err error) {
 
 // onFrame applies the message budget to a data frame of any kind, then
 // passes text frames on.
-func (r *reader) onFrame(kind int, data []byte) {
+func (r *reader) onFrame(kind byte, data []byte) {
 	if r.closing {
 		return
 	}
@@ -109,7 +101,7 @@ func (r *reader) onFrame(kind int, data []byte) {
 		r.closeFlooding()
 		return
 	}
-	if kind != websocket.TextMessage {
+	if kind != opText {
 		r.refuse(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeBadMessage, Message: "send JSON text messages"})
 		return
 	}

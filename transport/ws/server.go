@@ -12,8 +12,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fasthttp/websocket"
-	"github.com/valyala/fasthttp"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
@@ -150,9 +150,16 @@ func (s *Server) Register(app *fiber.App) {
 		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferPool: &sync.Pool{},
 		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true }, // guard checked it
 	}
+	// The upgrade's goroutine returns at once, and with it fasthttp's request
+	// context and reader (handler.go, detach); the socket's own goroutine
+	// then owns the connection, which fasthttp must therefore not close.
+	app.Server().KeepHijackedConns = true
 	app.Get("/ws", s.guard, func(c *fiber.Ctx) error {
 		ip := strings.Clone(c.IP())
-		if err := up.Upgrade(c.Context(), func(conn *websocket.Conn) { s.handle(conn, ip) }); err != nil {
+		if err := up.Upgrade(c.Context(), func(conn *websocket.Conn) {
+			raw, pending := detach(conn.NetConn())
+			go s.handle(raw, pending, ip)
+		}); err != nil {
 			return fiber.ErrUpgradeRequired
 		}
 		return nil
