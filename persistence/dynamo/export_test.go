@@ -25,3 +25,12 @@ func (st *Store) PutLegacy(ctx context.Context, rec persistence.Record) error {
 
 // SetClock moves the time tombstones are written and checked at.
 func (st *Store) SetClock(now func() time.Time) { st.now = now }
+
+// ItemBytes is rec's size as DynamoDB bills a write of it (item.go).
+func (st *Store) ItemBytes(rec persistence.Record) int {
+	item, err := toItem(rec, st.cfg.InactiveTTL, st.keys)
+	if err != nil {
+		return -1
+	}
+	return itemSize(item)
+}
