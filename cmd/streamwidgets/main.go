@@ -116,6 +116,10 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Before the API serves: a SIGTERM just after /readyz answered must shut
+	// down gracefully, not kill the process (the default action).
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	if err := a.Start(); err != nil {
 		_ = a.Shutdown(context.Background())
 		return err
@@ -124,8 +128,6 @@ func serve(args []string) error {
 		fmt.Fprintf(os.Stderr, "streamwidgets is up at %s\nSign in to the manager with the link this prints:\n  %s login-link --data %s --url %s --user YOUR_NAME\n",
 			browserURL(a.Addr()), selfCommand(), cfg.DataDir, browserURL(a.Addr()))
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	var exit error
 	select {
 	case sig := <-stop:
