@@ -3,6 +3,7 @@ package clustered_test
 import (
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"sync"
@@ -30,8 +31,8 @@ func BenchmarkPassivationWave(b *testing.B) {
 	}
 	const idle = 30 * time.Second // + up to 20 % jitter per grain
 	const probes = 20_000
-	metrics := &telemetry.Widgets{}
-	n := benchNode(b, idle, func(d *actors.Deps) { d.Metrics = metrics })
+	counters := &telemetry.Widgets{}
+	n := benchNode(b, idle, func(d *actors.Deps) { d.Metrics = counters })
 	alice := actors.UserCaller("alice")
 	id := func(prefix string, i int) string { return fmt.Sprintf("%s%07d", prefix, i) }
 
@@ -84,12 +85,13 @@ func BenchmarkPassivationWave(b *testing.B) {
 		at           time.Duration
 		passivations int64
 	}
-	base := telemetry.Read(metrics, nil).Passivations
+	base := telemetry.Read(counters, nil).Passivations
 	var timeline []point
+	sched := readRuntime()
 	deadline := began.Add(activated + idle*6/5 + activated + 60*time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(250 * time.Millisecond)
-		p := telemetry.Read(metrics, nil).Passivations - base
+		p := telemetry.Read(counters, nil).Passivations - base
 		timeline = append(timeline, point{at: time.Since(began), passivations: p})
 		if p >= int64(grains) {
 			break
@@ -98,6 +100,7 @@ func BenchmarkPassivationWave(b *testing.B) {
 	stop.Store(true)
 	probed.Wait()
 	b.StopTimer()
+	schedEnd := readRuntime()
 
 	// The wave: from the first passivation to the last of the first wave.
 	var waveStart, waveEnd time.Duration
@@ -146,6 +149,12 @@ func BenchmarkPassivationWave(b *testing.B) {
 	phase("before", activated, waveStart)
 	during := phase("during", waveStart, waveEnd)
 	phase("after", waveEnd, time.Hour)
+	// Whether a stall was the process's own (GC pauses) or the machine's
+	// (goroutines runnable but not running: other processes had the CPUs).
+	for i, name := range runtimeHists {
+		d := schedEnd[i].minus(sched[i])
+		fmt.Printf("%-26s n=%7d  p50 %9v  p99 %9v  max %9v\n", name, d.count(), d.quantile(0.5), d.quantile(0.99), d.quantile(1))
+	}
 	b.ReportMetric((waveEnd - waveStart).Seconds(), "wave-s")
 	b.ReportMetric(float64(peak)*4, "peak-passivations/s")
 	b.ReportMetric(float64(during.Microseconds())/1000, "p99-activation-ms-during")
@@ -176,4 +185,68 @@ func parallel(b *testing.B, count, workers int, do func(i int) error) {
 	if failed.Load() {
 		b.FailNow()
 	}
+}
+
+// runtimeHists are the runtime's histograms the wave reports: how long
+// runnable goroutines waited for a CPU, and the GC's stop-the-world pauses.
+var runtimeHists = []string{"/sched/latencies:seconds", "/sched/pauses/total/gc:seconds"}
+
+type hist struct {
+	counts  []uint64
+	buckets []float64
+}
+
+func readRuntime() []hist {
+	samples := make([]metrics.Sample, len(runtimeHists))
+	for i, name := range runtimeHists {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	out := make([]hist, len(samples))
+	for i, s := range samples {
+		if s.Value.Kind() == metrics.KindFloat64Histogram {
+			h := s.Value.Float64Histogram()
+			out[i] = hist{counts: slices.Clone(h.Counts), buckets: h.Buckets}
+		}
+	}
+	return out
+}
+
+func (h hist) minus(o hist) hist {
+	d := hist{counts: slices.Clone(h.counts), buckets: h.buckets}
+	for i := range d.counts {
+		if i < len(o.counts) {
+			d.counts[i] -= o.counts[i]
+		}
+	}
+	return d
+}
+
+func (h hist) count() uint64 {
+	var n uint64
+	for _, c := range h.counts {
+		n += c
+	}
+	return n
+}
+
+// quantile is the upper bound of the bucket holding quantile q.
+func (h hist) quantile(q float64) time.Duration {
+	total := h.count()
+	if total == 0 {
+		return 0
+	}
+	want := uint64(q * float64(total))
+	var seen uint64
+	for i, c := range h.counts {
+		seen += c
+		if seen > want || (q == 1 && seen == total && c > 0) {
+			up := h.buckets[i+1]
+			if up > 1e9 {
+				up = h.buckets[i]
+			}
+			return time.Duration(up * float64(time.Second)).Round(time.Microsecond)
+		}
+	}
+	return 0
 }
