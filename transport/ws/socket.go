@@ -96,7 +96,7 @@ func (s *socket) SendWire(wire []byte, key string) bool {
 // send queues wire, or writes it at once when nothing waits before it.
 func (s *socket) send(wire []byte, key string) bool {
 	s.mu.Lock()
-	if s.closeReq != nil || s.ended {
+	if s.closeReq != nil || s.ended || s.stopped {
 		s.mu.Unlock()
 		return true // closing anyway: drop quietly
 	}
@@ -146,7 +146,7 @@ func (s *socket) control(op byte, data []byte) {
 // enqueue adds wire under s.mu and makes sure a writer will send it; a
 // non-empty key replaces the unsent frame with that key.
 func (s *socket) enqueue(wire []byte, key string) bool {
-	if s.closeReq != nil || s.ended {
+	if s.closeReq != nil || s.ended || s.stopped {
 		return true // closing anyway: drop quietly
 	}
 	if key != "" {
