@@ -94,8 +94,10 @@ func errorCode(body map[string]any) string {
 // fail with store_unavailable, nothing half-applied stays in the grain, and
 // everything works again once DynamoDB is back.
 func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
-	t.Parallel() // its own DynamoDB Local: the two tests mostly wait on JVM starts
-	srv, err := dynamotest.Start(t.TempDir()) // on disk: the restart keeps the data
+	// Its own DynamoDB Local, on disk (the restart keeps the data); the two
+	// tests mostly wait on JVM starts.
+	t.Parallel()
+	srv, err := dynamotest.Start(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +113,19 @@ func TestStoreOutageFailsClearlyAndRecovers(t *testing.T) {
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
 	base := "http://" + a.Addr()
 	// A DynamoDB Local just started on a busy machine can miss the first
-	// calls' 2 s deadline (the JVM warming up): start once the node sees it.
+	// calls' 2 s deadline (the JVM warming up, its first write slower than
+	// /readyz's read): the test is about the outage that follows, so the
+	// node must see the store and the first create is retried until it lands.
 	waitReady(t, base, time.Minute)
 	tok, _ := a.Issuer.Mint("alice", time.Hour)
-	status, created := call(t, "POST", base+"/records/stream_widgets", tok, `{"type":"goal","title":"Subs"}`)
+	var status int
+	var created map[string]any
+	for start := time.Now(); ; time.Sleep(500 * time.Millisecond) {
+		status, created = call(t, "POST", base+"/records/stream_widgets", tok, `{"type":"goal","title":"Subs"}`)
+		if status == 201 || errorCode(created) != "store_unavailable" || time.Since(start) > time.Minute {
+			break
+		}
+	}
 	if status != 201 {
 		t.Fatalf("create: %d %v", status, created)
 	}
