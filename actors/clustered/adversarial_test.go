@@ -156,10 +156,12 @@ func TestATimedWriteTheStoreRefusesLeavesTheWidgetManageable(t *testing.T) {
 	if _, err := n.w.Update(ctx, alice, "b", actors.UpdateInput{Title: ptr("renamed")}); err != nil {
 		t.Errorf("rename after a refused timed write: %v", err)
 	}
-	time.Sleep(100 * time.Millisecond) // the rename's save re-arms the wake once
+	// The rename's save re-arms the wake once, so one more refusal may come
+	// (on a loaded machine after the window starts); a grain retrying on its
+	// own would refuse again and again.
 	before := store.refused.Load()
 	time.Sleep(1500 * time.Millisecond)
-	if again := store.refused.Load() - before; again > 0 {
+	if again := store.refused.Load() - before; again > 1 {
 		t.Errorf("the grain retried the refused write %d times on its own", again)
 	}
 	if _, err := n.w.Delete(ctx, alice, "b"); err != nil {
