@@ -51,7 +51,8 @@ func (n *Node) Register(reg prometheus.Registerer, sockets func() SocketGauges, 
 			gauge("streamwidgets_ws_sockets", "WebSockets open on this node.", func() float64 { return float64(sockets().Open) }),
 			gauge("streamwidgets_ws_outbound_queued", "Frames queued on this node's sockets and not yet sent.", func() float64 { return float64(sockets().Queued) }),
 			gauge("streamwidgets_ws_outbound_queue_max", "Frames queued on this node's most backed-up socket.", func() float64 { return float64(sockets().MaxQueued) }),
-			gauge("streamwidgets_ws_writers", "Socket writer goroutines running: a socket has one only while frames wait for its client (an idle socket has none).", func() float64 { return float64(sockets().Writers) }))
+			gauge("streamwidgets_ws_writers", "Socket writer goroutines running: a socket has one only while frames wait for its client (an idle socket has none).", func() float64 { return float64(sockets().Writers) }),
+			gauge("streamwidgets_ws_reader_goroutines", "Sockets read by a goroutine of their own; on Linux one epoll loop reads them all (0).", func() float64 { return float64(sockets().Readers) }))
 	}
 	if s := socketCounts; s != nil {
 		cs = append(cs,

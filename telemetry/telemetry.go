@@ -88,4 +88,5 @@ type SocketGauges struct {
 	Queued    int // frames queued and not yet sent, all sockets
 	MaxQueued int // the deepest single queue
 	Writers   int // writer goroutines running: a socket has one only while frames wait for its client
+	Readers   int // sockets read by a goroutine of their own (none where the server polls them: Linux)
 }

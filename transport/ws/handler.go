@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -22,40 +23,52 @@ import (
 // the upgrade request. It holds one of the address's slots from start to
 // end, whatever way it ends.
 func (s *Server) handle(conn net.Conn, pending []byte, ip string) {
-	defer conn.Close()
 	defer s.recoverPanic()
 	if !s.ips.acquire(ip) {
 		// Others took the last slots between the guard's check and now.
 		refuseUpgraded(conn, protocol.CloseTooMany, protocol.CodeTooManyConnections)
+		_ = conn.Close()
 		return
 	}
-	defer s.ips.release(ip)
 	connID := uuid.NewString()
 	log := actors.LazyFields(s.log, zap.String("conn_id", connID))
 	sock := newSocket(conn, s.cfg.OutboxLimit, s.cfg.WriteTimeout, log)
 	sock.counts, sock.writers = &s.counts, &s.writers
 	if !s.track(sock) {
 		refuseUpgraded(conn, protocol.CloseGoingAway, "shutting down")
+		s.ips.release(ip)
+		_ = conn.Close()
 		return
 	}
-	defer s.untrack(sock)
 	pid := s.system.Root.Spawn(actors.NewConnectionProps(s.deps, sock, connID))
-	defer func() {
-		sock.finish() // a flush or close frame under way ends first
-		s.system.Root.Stop(pid)
-	}()
-
 	if s.cfg.SocketWriteBuffer > 0 {
 		if tc, ok := sock.conn.(interface{ SetWriteBuffer(int) error }); ok {
 			_ = tc.SetWriteBuffer(s.cfg.SocketWriteBuffer)
 		}
 	}
-	var src io.Reader = conn
-	if len(pending) > 0 {
-		src = io.MultiReader(bytes.NewReader(pending), conn)
-	}
-	r := &reader{s: s, conn: conn, frames: frameReader{r: src, limit: s.cfg.MaxFrameBytes}, sock: sock, pid: pid, log: log,
+	r := &reader{s: s, conn: conn, frames: frameReader{r: conn, limit: s.cfg.MaxFrameBytes}, sock: sock, pid: pid, log: log,
 		guard: newFloodGuard(s.cfg.MessagesPerSecond, s.cfg.MessageBurst, s.cfg.MaxViolations)}
+	r.end = sync.OnceFunc(func() {
+		sock.finish() // a flush or close frame under way ends first
+		s.system.Root.Stop(pid)
+		s.untrack(sock)
+		s.ips.release(ip)
+		_ = conn.Close()
+	})
+	if s.poll != nil {
+		r.polled = true
+		r.extendIdle()
+		sock.polled.Store(true)
+		if s.poll.add(r, conn, pending) {
+			return // read by the server's poller from now on; it calls r.end
+		}
+		r.polled = false
+		sock.polled.Store(false)
+	}
+	defer r.end()
+	if len(pending) > 0 {
+		r.frames.r = io.MultiReader(bytes.NewReader(pending), conn)
+	}
 	r.run()
 }
 

@@ -29,7 +29,9 @@ type reader struct {
 	pid     *actor.PID
 	log     *zap.Logger
 	guard   *floodGuard
-	closing bool // a flood close was requested: drop the rest quietly
+	closing bool   // a flood close was requested: drop the rest quietly
+	end     func() // ends the session (once): socket, actor, slots, connection
+	polled  bool   // read by the server's poller, not by run
 }
 
 // run reads until the client goes away, a limit closes the socket, or the
@@ -64,7 +66,13 @@ func (r *reader) onControl(op byte, payload []byte) error {
 	return r.onClose(code, "")
 }
 
-func (r *reader) extendIdle() { _ = r.conn.SetReadDeadline(time.Now().Add(r.s.cfg.IdleTimeout)) }
+func (r *reader) extendIdle() {
+	if r.polled {
+		r.sock.lastRead.Store(time.Now().UnixNano()) // the ping loop checks it
+		return
+	}
+	_ = r.conn.SetReadDeadline(time.Now().Add(r.s.cfg.IdleTimeout))
+}
 
 func (r *reader) readFailed(err error) {
 	select {

@@ -79,6 +79,7 @@ type Server struct {
 	open    map[*socket]struct{}
 	counts  telemetry.Sockets // frames written, coalesced, slow consumers (stats.go)
 	writers writerCount       // writer goroutines running (writer.go)
+	poll    *poller           // reads idle sockets without a goroutine each (poll_linux.go); nil: a goroutine each
 	wg      sync.WaitGroup
 	stops   chan struct{}
 }
@@ -121,6 +122,7 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 	s := &Server{cfg: cfg, system: system, log: log.Named("ws"), ips: newCounter(cfg.MaxConnsPerIP),
 		users: newCounter(cfg.MaxConnsPerUser), origin: newOriginPolicy(cfg.PublicURLs, cfg.AllowedOrigins),
 		open: map[*socket]struct{}{}, stops: make(chan struct{})}
+	s.poll = newPoller(s.log)
 	go s.pingLoop()
 	if len(cfg.PublicURLs) == 0 {
 		s.log.Info("no public URL configured: browser pages may open sockets only from a loopback host or an allowed origin")
@@ -207,6 +209,9 @@ func (s *Server) Shutdown(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
+	if s.poll != nil {
+		s.poll.stop()
+	}
 }
 
 // pingLoop pings every open socket each PingInterval, from one goroutine
@@ -228,8 +233,15 @@ func (s *Server) pingLoop() {
 			socks = append(socks, sock)
 		}
 		s.mu.Unlock()
+		idleSince := time.Now().Add(-s.cfg.IdleTimeout).UnixNano()
 		for i, sock := range socks {
-			sock.control(actors.OpPing, nil)
+			if sock.polled.Load() && sock.lastRead.Load() < idleSince {
+				// Read by the poller: no read deadline, so the idle
+				// timeout is checked here (within one ping interval).
+				sock.Abort(protocol.CloseIdleTimeout, "idle timeout")
+			} else {
+				sock.control(actors.OpPing, nil)
+			}
 			socks[i] = nil
 		}
 	}

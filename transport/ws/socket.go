@@ -3,6 +3,7 @@ package ws
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +44,9 @@ type socket struct {
 	now          func() time.Time
 	counts       *telemetry.Sockets // nil in tests
 	writers      *writerCount       // the server's count of writer goroutines; nil in tests
+	onEnd        func()             // called (on its own goroutine) when the write side ends; nil: none
+	polled       atomic.Bool        // read by the server's poller: no read deadline, the ping loop checks lastRead
+	lastRead     atomic.Int64       // when polled: unix ns of the last message or pong
 
 	mu       sync.Mutex
 	partial  []byte         // the rest of a frame partly written: first out, never replaced

@@ -9,6 +9,9 @@ func (s *Server) Gauges() telemetry.SocketGauges {
 	defer s.mu.Unlock()
 	g := telemetry.SocketGauges{Open: len(s.open), Writers: int(s.writers.n.Load())}
 	for sock := range s.open {
+		if !sock.polled.Load() {
+			g.Readers++
+		}
 		n := sock.queued()
 		g.Queued += n
 		g.MaxQueued = max(g.MaxQueued, n)

@@ -206,4 +206,7 @@ func (s *socket) endLocked() {
 	close(s.done)
 	// conn.Close alone does not end a read in progress; a past deadline does.
 	_ = s.conn.SetReadDeadline(time.Now())
+	if s.onEnd != nil {
+		go s.onEnd() // the poller's reader (poll_linux.go); not under s.mu
+	}
 }

@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,9 @@ func TestIdleSocketsRunNoWriter(t *testing.T) {
 		}
 	}
 	eventually(t, 3*time.Second, "no writer runs for 20 idle sockets", func() bool { return ts.srv.Gauges().Writers == 0 })
+	if g := ts.srv.Gauges(); runtime.GOOS == "linux" && g.Readers != 0 {
+		t.Errorf("%d of 20 idle sockets have a reader goroutine; the poller reads them on Linux", g.Readers)
+	}
 
 	before := map[*socket]bool{}
 	for _, s := range ts.allSockets() {
@@ -184,4 +188,22 @@ func TestNoCompressionIsNegotiated(t *testing.T) {
 	if err != nil || json.Unmarshal(data, &m) != nil || m["type"] != "AUTH_OK" {
 		t.Fatalf("AUTH answered %q, %v", data, err)
 	}
+}
+
+// TestSilentClientIsClosedForIdleness: a client that neither sends nor
+// answers pings is closed with 4004 after the idle timeout (within a ping
+// interval more, where the poller reads the socket).
+func TestSilentClientIsClosedForIdleness(t *testing.T) {
+	ts := startServer(t, Config{PingInterval: 100 * time.Millisecond, IdleTimeout: 300 * time.Millisecond})
+	conn := ts.session(dialOpts{})
+	conn.SetPingHandler(func(string) error { return nil }) // no pongs
+	start := time.Now()
+	code, _ := readUntilClosed(t, conn, 3*time.Second)
+	if code != 4004 {
+		t.Fatalf("closed with %d, want 4004", code)
+	}
+	if took := time.Since(start); took < 250*time.Millisecond {
+		t.Errorf("closed after %v, before the idle timeout", took)
+	}
+	eventually(t, 3*time.Second, "the server lets go of the socket", func() bool { return ts.openSockets() == 0 })
 }
