@@ -52,6 +52,7 @@ type widgetGrain struct {
 	rec      *persistence.Record // nil: no widget with this id
 	ctx      cluster.GrainContext
 	idleFor  time.Duration
+	lastUsed int64                     // monoNow of the last call (see checkTarget, onIdle)
 	timers   *scheduler.TimerScheduler // see sched
 	stopTick scheduler.CancelFunc
 	stopWake scheduler.CancelFunc
@@ -72,13 +73,10 @@ type widgetGrain struct {
 	viewersDirty   bool
 }
 
-// idleCheck is the grain's receive timeout (see forwardTerminated); tick
-// comes from its own tick timer and, unlike other messages, does not count
-// as use: a running countdown's grain still passivates once nobody watches.
+// idleCheck comes from the node's idle wheel (widget_idle.go), tick from
+// the grain's own tick timer.
 type idleCheck struct{}
 type tick struct{}
-
-func (tick) NotInfluenceReceiveTimeout() {}
 
 var _ widgetpb.Widget = (*widgetGrain)(nil)
 
@@ -87,13 +85,14 @@ func (g *widgetGrain) Init(ctx cluster.GrainContext) {
 	g.id = strings.Clone(ctx.Identity())
 	g.ctx = ctx
 	g.deps.Metrics.Activated()
-	// Idle grains passivate after idleFor without a message (protoactor's
-	// receive timeout, which every message but a tick re-arms; see
-	// onIdle): one runtime timer per grain. The jitter spreads the
-	// passivations of grains activated together (a reconnect storm).
+	// Idle grains passivate after idleFor without a call (see onIdle),
+	// checked by the node's idle wheel, not a timer per grain. The jitter
+	// spreads the passivations of grains activated together (a reconnect
+	// storm).
 	jitter := time.Duration(rand.Int64N(int64(g.deps.IdleTimeout)/5 + 1))
 	g.idleFor = g.deps.IdleTimeout + jitter
-	ctx.SetReceiveTimeout(g.idleFor)
+	g.lastUsed = monoNow()
+	idleWheelOf(ctx.ActorSystem(), g.deps.IdleTimeout).after(ctx.Self(), g.idleFor)
 	if err := g.load(); err != nil {
 		g.logger().Warn("load on activation failed; will retry on next call", zap.Error(err))
 	}
@@ -122,11 +121,17 @@ func (g *widgetGrain) Terminate(cluster.GrainContext) {
 	g.stopTicking()
 }
 
-// onIdle runs when the grain received nothing for idleFor: it passivates
-// unless viewers are subscribed or its state waits for time.
+// onIdle runs when the idle wheel asks: the grain passivates once no call
+// reached it for idleFor, unless viewers are subscribed or its state waits
+// for time; else it asks to be asked again.
 func (g *widgetGrain) onIdle() {
+	wheel := idleWheelOf(g.ctx.ActorSystem(), g.deps.IdleTimeout)
+	if unused := time.Duration(monoNow() - g.lastUsed); unused < g.idleFor {
+		wheel.after(g.ctx.Self(), g.idleFor-unused)
+		return
+	}
 	if len(g.subs) > 0 || (g.rec != nil && g.timed()) {
-		g.ctx.SetReceiveTimeout(g.idleFor) // the timeout fired and is off: re-arm
+		wheel.after(g.ctx.Self(), g.idleFor)
 		return
 	}
 	g.stop()
@@ -431,6 +436,7 @@ func (g *widgetGrain) allowAction(name string, spec kinds.ActionSpec) error {
 // cluster did exactly this once): a grain must never act under a wrong name,
 // so it refuses, says so loudly and stops, and the next call re-activates.
 func (g *widgetGrain) checkTarget(want string) error {
+	g.lastUsed = monoNow() // every call starts here
 	if want == g.id && want == g.ctx.Identity() {
 		return nil
 	}

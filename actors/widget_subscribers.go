@@ -28,17 +28,10 @@ type flushState struct{}
 
 // forwardTerminated hands Terminated to ReceiveDefault: the generated grain
 // drops system messages, so without it Watch would seem to do nothing.
-//
-// It also hands the receive timeout over as idleCheck: the generated grain
-// would stop at once on it, even with viewers subscribed (see onIdle).
 func forwardTerminated(next actor.ReceiverFunc) actor.ReceiverFunc {
 	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
-		switch m := env.Message.(type) {
-		case *actor.Terminated:
-			next(c, &actor.MessageEnvelope{Header: env.Header, Message: subscriberGone{pid: m.Who}, Sender: env.Sender})
-			return
-		case *actor.ReceiveTimeout:
-			next(c, &actor.MessageEnvelope{Header: env.Header, Message: idleCheck{}, Sender: env.Sender})
+		if t, ok := env.Message.(*actor.Terminated); ok {
+			next(c, &actor.MessageEnvelope{Header: env.Header, Message: subscriberGone{pid: t.Who}, Sender: env.Sender})
 			return
 		}
 		next(c, env)
