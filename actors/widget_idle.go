@@ -68,7 +68,24 @@ func (w *idleWheel) run() {
 		due := w.slots[w.pos]
 		w.slots[w.pos] = nil
 		w.mu.Unlock()
-		for _, pid := range due {
+		w.send(due)
+	}
+}
+
+// idleChunk is how many checks go out together.
+const idleChunk = 64
+
+// send asks due grains, spread over half a tick: a wave of passivations
+// (100,000 grains activated together go idle together) then reaches the
+// scheduler as a steady trickle, not a burst each tick that activations
+// would queue behind.
+func (w *idleWheel) send(due []*actor.PID) {
+	chunks := (len(due) + idleChunk - 1) / idleChunk
+	for c := 0; c < chunks; c++ {
+		if c > 0 {
+			time.Sleep(w.tick / 2 / time.Duration(chunks))
+		}
+		for _, pid := range due[c*idleChunk : min((c+1)*idleChunk, len(due))] {
 			w.system.Root.Send(pid, idleCheck{})
 		}
 	}
