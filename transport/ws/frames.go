@@ -163,3 +163,40 @@ func closeCode(payload []byte) (int, bool) {
 	valid := (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
 	return code, valid && utf8.Valid(payload[2:])
 }
+
+// complete reports whether b starts with a whole frame, or with a header
+// next refuses without its payload (a length over room, the bytes left
+// under the limit), so a frame is parsed once, when all of it is here.
+func complete(b []byte, room int64) bool {
+	if len(b) < 2 {
+		return false
+	}
+	n, ext := int64(b[1]&0x7f), 0
+	switch n {
+	case 126:
+		ext = 2
+	case 127:
+		ext = 8
+	}
+	if len(b) < 2+ext {
+		return false
+	}
+	switch ext {
+	case 2:
+		n = int64(binary.BigEndian.Uint16(b[2:4]))
+	case 8:
+		u := binary.BigEndian.Uint64(b[2:10])
+		if u > 1<<62 {
+			return true // refused as too big
+		}
+		n = int64(u)
+	}
+	mask := 0
+	if b[1]&0x80 != 0 {
+		mask = 4
+	}
+	if b[0]&0x0f < opClose && n > room {
+		return true // refused as too big before its payload is read
+	}
+	return int64(len(b)) >= int64(2+ext+mask)+n
+}

@@ -163,3 +163,22 @@ func TestFramesSentWithTheHandshakeAreRead(t *testing.T) {
 		t.Fatalf("answer %q", got)
 	}
 }
+
+// TestPolledFramesInPieces: a frame that arrives a few bytes at a time is
+// handled once, when all of it is there; a too-big one is refused from its
+// header alone.
+func TestPolledFramesInPieces(t *testing.T) {
+	msg := bytes.Repeat([]byte("y"), 1000)
+	f := clientFrame(opText, true, msg)
+	for i := range len(f) {
+		if got := complete(f[:i], 4096); got {
+			t.Fatalf("%d of %d bytes reported complete", i, len(f))
+		}
+	}
+	if !complete(f, 4096) || !complete(append(f, 0x81), 4096) {
+		t.Fatal("a whole frame reported incomplete")
+	}
+	if !complete(f[:4], 999) {
+		t.Fatal("a frame over the limit waits for its payload instead of being refused")
+	}
+}

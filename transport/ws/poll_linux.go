@@ -229,11 +229,11 @@ func (e *pollEntry) parse(in []byte, p *poller) {
 			e.pend = nil
 			return
 		}
-		fr, err := f.next(int64(len(e.msg)))
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if !complete(data[start:], f.limit-int64(len(e.msg))) {
 			e.pend = bytes.Clone(data[start:]) // an incomplete frame: wait for the rest
 			return
 		}
+		fr, err := f.next(int64(len(e.msg)))
 		if err == nil {
 			err = e.frame(fr)
 		}
