@@ -182,3 +182,40 @@ func TestPolledFramesInPieces(t *testing.T) {
 		t.Fatal("a frame over the limit waits for its payload instead of being refused")
 	}
 }
+
+// TestFrameSentInPiecesIsRead: an AUTH frame written a few bytes at a
+// time (a slow link) is read whole and answered.
+func TestFrameSentInPiecesIsRead(t *testing.T) {
+	ts := startServer(t, Config{})
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "GET /ws HTTP/1.1\r\nHost: " + ts.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 4096)
+	n, err := conn.Read(buf)
+	if err != nil || !bytes.HasPrefix(buf[:n], []byte("HTTP/1.1 101")) {
+		t.Fatalf("handshake answered %q, %v", buf[:n], err)
+	}
+	auth := clientFrame(opText, true, []byte(`{"type":"AUTH","token":"`+widgetToken+`","requestId":"r1"}`))
+	for i := 0; i < len(auth); i += 3 {
+		if _, err := conn.Write(auth[i:min(i+3, len(auth))]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	var got []byte
+	for !bytes.Contains(got, []byte("AUTH_OK")) {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			t.Fatalf("read: %v; got %q", err, got)
+		}
+	}
+}
