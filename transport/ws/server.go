@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/fasthttp/websocket"
+	contrib "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/valyala/fasthttp"
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/actors"
@@ -142,30 +141,23 @@ func New(cfg Config, system *actor.ActorSystem, deps actors.ConnDeps, log *zap.L
 
 // Register mounts GET /ws on app.
 func (s *Server) Register(app *fiber.App) {
-	// Memory per idle socket (docs/PERFORMANCE.md): the socket already reads
-	// through fasthttp's 4 KiB buffer, so the WebSocket reader's own can be
-	// small (larger frames bypass it); the library never writes (the socket
-	// does), so it gets no write buffer. The upgrader is used as it is, not
-	// through gofiber/contrib/websocket, which copies every request header,
-	// cookie and query argument into maps kept for the socket's life.
-	up := websocket.FastHTTPUpgrader{
-		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferPool: &sync.Pool{},
-		CheckOrigin: func(*fasthttp.RequestCtx) bool { return true }, // guard checked it
-	}
-	// The upgrade's goroutine returns at once, and with it fasthttp's request
-	// context and reader (handler.go, detach); the socket's own goroutine
-	// then owns the connection, which fasthttp must therefore not close.
+	// The handshake is gofiber/contrib/websocket's. Memory per idle socket
+	// (docs/PERFORMANCE.md): its handler returns at once (handler.go,
+	// detach), so the maps it fills per request (headers, cookies, query)
+	// go back to its pool, and fasthttp's request context and reader with
+	// them; the socket's own code then owns the connection, which fasthttp
+	// must therefore not close. The library never reads or writes frames
+	// here (frames.go, writer.go), so it gets the smallest buffers.
 	app.Server().KeepHijackedConns = true
-	app.Get("/ws", s.guard, func(c *fiber.Ctx) error {
-		ip := strings.Clone(c.IP())
-		if err := up.Upgrade(c.Context(), func(conn *websocket.Conn) {
-			raw, pending := detach(conn.NetConn())
-			go s.handle(raw, pending, ip)
-		}); err != nil {
-			return fiber.ErrUpgradeRequired
-		}
-		return nil
+	upgrade := contrib.New(func(conn *contrib.Conn) {
+		ip := strings.Clone(conn.IP())
+		raw, pending := detach(conn.NetConn())
+		go s.handle(raw, pending, ip)
+	}, contrib.Config{
+		HandshakeTimeout: 5 * time.Second, ReadBufferSize: 256, WriteBufferSize: 256, WriteBufferPool: &sync.Pool{},
+		// Origins: the guard checked them (with the operator's allow-list).
 	})
+	app.Get("/ws", s.guard, upgrade)
 }
 
 // guard runs before the upgrade: Origin allow-list and per-address cap. It
@@ -174,7 +166,7 @@ func (s *Server) Register(app *fiber.App) {
 // a HEAD request, a client gone before the reply), and only the handler,
 // which runs after a successful upgrade, takes and returns an address slot.
 func (s *Server) guard(c *fiber.Ctx) error {
-	if !websocket.FastHTTPIsWebSocketUpgrade(c.Context()) {
+	if !contrib.IsWebSocketUpgrade(c) {
 		return c.Status(fiber.StatusUpgradeRequired).JSON(fiber.Map{"error": fiber.Map{"code": "upgrade_required", "message": "connect with a WebSocket"}})
 	}
 	if origin := c.Get(fiber.HeaderOrigin); !s.origin.allows(origin, c.Hostname()) {
