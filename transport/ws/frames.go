@@ -60,18 +60,10 @@ func (f *frameReader) next(soFar int64) (frame, error) {
 	}
 	b0, b1 := f.hdr[0], f.hdr[1]
 	fr := frame{op: b0 & 0x0f, fin: b0&0x80 != 0}
-	if b0&0x70 != 0 {
-		return frame{}, protocolErr("reserved bits set (no extension was negotiated)")
-	}
-	if b1&0x80 == 0 {
-		return frame{}, protocolErr("unmasked client frame")
+	if err := checkHeader(b0, b1); err != nil {
+		return frame{}, err
 	}
 	control := fr.op >= opClose
-	switch fr.op {
-	case opContinuation, opText, opBinary, opClose, opPing, opPong:
-	default:
-		return frame{}, protocolErr("unknown opcode %d", fr.op)
-	}
 	n := int64(b1 & 0x7f)
 	ext := 0
 	switch n {
@@ -79,9 +71,6 @@ func (f *frameReader) next(soFar int64) (frame, error) {
 		ext = 2
 	case 127:
 		ext = 8
-	}
-	if control && (ext > 0 || !fr.fin) {
-		return frame{}, protocolErr("control frame fragmented or over 125 bytes")
 	}
 	if _, err := io.ReadFull(f.r, f.hdr[:ext+4]); err != nil {
 		return frame{}, err
@@ -150,6 +139,28 @@ func (f *frameReader) message(onControl func(op byte, payload []byte) error) (op
 	}
 }
 
+// checkHeader refuses what a frame's first two bytes alone show to be
+// wrong; next and complete share it, so the poller refuses such a frame
+// from its header instead of buffering what follows it.
+func checkHeader(b0, b1 byte) error {
+	if b0&0x70 != 0 {
+		return protocolErr("reserved bits set (no extension was negotiated)")
+	}
+	if b1&0x80 == 0 {
+		return protocolErr("unmasked client frame")
+	}
+	op := b0 & 0x0f
+	switch op {
+	case opContinuation, opText, opBinary, opClose, opPing, opPong:
+	default:
+		return protocolErr("unknown opcode %d", op)
+	}
+	if op >= opClose && (b1&0x7f > 125 || b0&0x80 == 0) {
+		return protocolErr("control frame fragmented or over 125 bytes")
+	}
+	return nil
+}
+
 // closeCode reads a close frame's payload: its code (1005 when it has none)
 // and whether the payload is well formed.
 func closeCode(payload []byte) (int, bool) {
@@ -171,6 +182,9 @@ func complete(b []byte, room int64) bool {
 	if len(b) < 2 {
 		return false
 	}
+	if checkHeader(b[0], b[1]) != nil {
+		return true // refused from its header
+	}
 	n, ext := int64(b[1]&0x7f), 0
 	switch n {
 	case 126:
@@ -191,12 +205,8 @@ func complete(b []byte, room int64) bool {
 		}
 		n = int64(u)
 	}
-	mask := 0
-	if b[1]&0x80 != 0 {
-		mask = 4
-	}
 	if b[0]&0x0f < opClose && n > room {
 		return true // refused as too big before its payload is read
 	}
-	return int64(len(b)) >= int64(2+ext+mask)+n
+	return int64(len(b)) >= int64(2+ext+4)+n // masked: checkHeader
 }

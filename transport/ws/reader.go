@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"time"
+	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fasthttp/websocket"
@@ -111,6 +112,12 @@ func (r *reader) onFrame(kind byte, data []byte) {
 	}
 	if kind != opText {
 		r.refuse(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeBadMessage, Message: "send JSON text messages"})
+		return
+	}
+	if !utf8.Valid(data) {
+		// RFC 6455 §8.1: a text message that is not UTF-8 fails the connection.
+		r.closing = true
+		r.sock.Close(websocket.CloseInvalidFramePayloadData, "text message is not UTF-8")
 		return
 	}
 	r.s.system.Root.Send(r.pid, actors.Frame{Data: data})

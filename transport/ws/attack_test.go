@@ -1,0 +1,374 @@
+package ws
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Hostile and crowded clients against the hand-written frame reader and the
+// poller (frames.go, poll_linux.go): a raw TCP client speaks the protocol
+// byte by byte.
+
+const upgradeRequest = "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
+// rawClient is a socket spoken to with hand-made frames.
+type rawClient struct {
+	t    testing.TB
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+// rawDial upgrades a raw TCP connection, sending extra in the same write as
+// the request, and reads the 101.
+func (ts *testServer) rawDial(t testing.TB, extra []byte) *rawClient {
+	t.Helper()
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if _, err := conn.Write(append([]byte(fmt.Sprintf(upgradeRequest, ts.addr)), extra...)); err != nil {
+		t.Fatal(err)
+	}
+	c := &rawClient{t: t, conn: conn, br: bufio.NewReader(conn)}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	status, err := c.br.ReadString('\n')
+	if err != nil || !bytes.HasPrefix([]byte(status), []byte("HTTP/1.1 101")) {
+		t.Fatalf("handshake answered %q, %v", status, err)
+	}
+	for {
+		line, err := c.br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("handshake headers: %v", err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	return c
+}
+
+func authFrame(requestID string) []byte {
+	return clientFrame(opText, true, []byte(`{"type":"AUTH","token":"`+widgetToken+`","requestId":"`+requestID+`"}`))
+}
+
+// next reads one server frame (unmasked) within d.
+func (c *rawClient) next(d time.Duration) (op byte, payload []byte, err error) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(d))
+	var h [2]byte
+	if _, err := io.ReadFull(c.br, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		if _, err := io.ReadFull(c.br, b[:]); err != nil {
+			return 0, nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		if _, err := io.ReadFull(c.br, b[:]); err != nil {
+			return 0, nil, err
+		}
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	payload = make([]byte, n)
+	_, err = io.ReadFull(c.br, payload)
+	return h[0] & 0x0f, payload, err
+}
+
+// closeCodeWithin reads until a close frame and returns its code; it fails
+// the test when none comes within d (-1: the connection just ended).
+func (c *rawClient) closeCodeWithin(d time.Duration) int {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		op, p, err := c.next(time.Until(deadline))
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			c.t.Fatalf("no close frame within %v", d)
+		}
+		if err != nil {
+			return -1
+		}
+		if op == opClose {
+			if len(p) < 2 {
+				return 1005
+			}
+			return int(binary.BigEndian.Uint16(p))
+		}
+	}
+}
+
+// message reads text messages until one of the given type.
+func (c *rawClient) message(typ string, d time.Duration) map[string]any {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		op, p, err := c.next(time.Until(deadline))
+		if err != nil {
+			c.t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		if op != opText {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(p, &m); err != nil {
+			c.t.Fatalf("non-JSON %q", p)
+		}
+		if m["type"] == typ {
+			return m
+		}
+	}
+}
+
+// TestControlFrameWithExtendedLengthIsRefusedAtOnce: a ping (or a reserved
+// control opcode) announcing a 16- or 64-bit length is a protocol error the
+// header alone shows (RFC 6455 §5.5). The poller must refuse it then, not
+// keep buffering everything the client sends after it waiting for a
+// payload that may be terabytes long.
+func TestControlFrameWithExtendedLengthIsRefusedAtOnce(t *testing.T) {
+	ts := startServer(t, Config{})
+	headers := map[string][]byte{
+		"ping 64-bit length":   binary.BigEndian.AppendUint64([]byte{0x80 | opPing, 0x80 | 127}, 1<<40),
+		"ping 16-bit length":   binary.BigEndian.AppendUint16([]byte{0x80 | opPing, 0x80 | 126}, 60000),
+		"opcode 0xB 64 bits":   binary.BigEndian.AppendUint64([]byte{0x80 | 0xB, 0x80 | 127}, 1<<40),
+		"unfinished close":     {opClose, 0x80 | 127, 0, 0, 0, 1, 0, 0, 0, 0},
+		"unmasked text, small": {0x80 | opText, 100},
+	}
+	for name, h := range headers {
+		t.Run(name, func(t *testing.T) {
+			c := ts.rawDial(t, authFrame("a"))
+			c.message("AUTH_OK", 3*time.Second)
+			if _, err := c.conn.Write(h); err != nil {
+				t.Fatal(err)
+			}
+			if code := c.closeCodeWithin(2 * time.Second); code != 1002 && code != 1009 {
+				t.Fatalf("closed with %d, want 1002 (protocol error)", code)
+			}
+		})
+	}
+}
+
+// TestFramesAtEveryByteBoundary: a fragmented text message with a ping
+// between its fragments, then a whole one, each byte in its own write,
+// and then everything in one write (many frames in one segment): every
+// message is answered, in order, and the ping gets its pong.
+func TestFramesAtEveryByteBoundary(t *testing.T) {
+	ts := startServer(t, Config{})
+	req := func(id string) []byte { return []byte(`{"type":"NOPE","requestId":"` + id + `"}`) }
+	stream := func(a, b string) []byte {
+		m := req(a)
+		return cat(
+			clientFrame(opText, false, m[:5]),
+			clientFrame(opPing, true, []byte("hi")),
+			clientFrame(opContinuation, false, m[5:12]),
+			clientFrame(opContinuation, true, m[12:]),
+			clientFrame(opText, true, req(b)),
+		)
+	}
+	check := func(c *rawClient, a, b string) {
+		t.Helper()
+		var ids []string
+		pong := false
+		deadline := time.Now().Add(3 * time.Second)
+		for len(ids) < 2 || !pong {
+			op, p, err := c.next(time.Until(deadline))
+			if err != nil {
+				t.Fatalf("after ids %v pong %v: %v", ids, pong, err)
+			}
+			switch op {
+			case opPong:
+				if string(p) != "hi" {
+					t.Fatalf("pong %q", p)
+				}
+				pong = true
+			case opText:
+				var m map[string]any
+				_ = json.Unmarshal(p, &m)
+				if m["type"] != "ERROR" {
+					t.Fatalf("answer %s", p)
+				}
+				ids = append(ids, fmt.Sprint(m["requestId"]))
+			case opClose:
+				t.Fatalf("closed: %q", p)
+			}
+		}
+		if ids[0] != a || ids[1] != b {
+			t.Fatalf("answers %v, want [%s %s]", ids, a, b)
+		}
+	}
+
+	c := ts.rawDial(t, authFrame("a"))
+	c.message("AUTH_OK", 3*time.Second)
+	if tc, ok := c.conn.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	for _, b := range stream("b1", "b2") {
+		if _, err := c.conn.Write([]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	check(c, "b1", "b2")
+	if _, err := c.conn.Write(cat(stream("c1", "c2"), stream("c3", "c4"))); err != nil {
+		t.Fatal(err)
+	}
+	check(c, "c1", "c2")
+	check(c, "c3", "c4")
+
+	// Split in two at every boundary, on sockets of their own.
+	all := stream("d1", "d2")
+	for i := 1; i < len(all); i += 7 {
+		c := ts.rawDial(t, authFrame("a"))
+		c.message("AUTH_OK", 3*time.Second)
+		if _, err := c.conn.Write(all[:i]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		if _, err := c.conn.Write(all[i:]); err != nil {
+			t.Fatal(err)
+		}
+		check(c, "d1", "d2")
+		_ = c.conn.Close()
+	}
+}
+
+// TestInvalidUTF8TextIsClosed1007: RFC 6455 §8.1: a text message that is
+// not UTF-8 fails the connection with 1007.
+func TestInvalidUTF8TextIsClosed1007(t *testing.T) {
+	ts := startServer(t, Config{})
+	c := ts.rawDial(t, authFrame("a"))
+	c.message("AUTH_OK", 3*time.Second)
+	if _, err := c.conn.Write(clientFrame(opText, true, []byte("{\"type\":\"NOPE\",\"requestId\":\"\xff\xfe\"}"))); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.closeCodeWithin(3 * time.Second); code != 1007 {
+		t.Fatalf("closed with %d, want 1007", code)
+	}
+}
+
+// openFDs counts this process's descriptors.
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
+}
+
+// TestSocketChurnNeverMixesSessions: many sockets connect, sign in, ask,
+// and go away (politely, abruptly, or mid-frame) at once, so descriptor
+// numbers are reused while others are being read. Every answer a socket
+// gets is to its own request, and afterwards every socket, writer and
+// descriptor is released.
+func TestSocketChurnNeverMixesSessions(t *testing.T) {
+	ts := startServer(t, Config{MessagesPerSecond: 1000, MessageBurst: 1000, MaxConnsPerIP: 1000})
+	// Warm up (the server's listener, the poller).
+	w := ts.rawDial(t, authFrame("w"))
+	w.message("AUTH_OK", 3*time.Second)
+	_ = w.conn.Close()
+	eventually(t, 3*time.Second, "warm-up socket closed", func() bool { return ts.openSockets() == 0 })
+	before := openFDs(t)
+
+	const workers, rounds = 24, 12
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds)
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				if err := churnOnce(ts, g, r); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	eventually(t, 5*time.Second, "every socket untracked", func() bool { return ts.openSockets() == 0 })
+	eventually(t, 5*time.Second, "every writer ended", func() bool { return ts.srv.writers.n.Load() == 0 })
+	eventually(t, 5*time.Second, "every descriptor closed", func() bool { return openFDs(t) <= before })
+	if n := len(ts.srv.poll.entries); n != 0 {
+		t.Fatalf("%d poller entries left", n)
+	}
+}
+
+// churnOnce is one socket's life: sign in, ask a few times, check every
+// answer is its own, leave one of three ways.
+func churnOnce(ts *testServer, g, r int) error {
+	conn, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	me := fmt.Sprintf("g%d-r%d", g, r)
+	var out []byte
+	out = append(out, fmt.Sprintf(upgradeRequest, ts.addr)...)
+	out = append(out, authFrame(me+"-auth")...)
+	for i := range 5 {
+		out = append(out, clientFrame(opText, true, []byte(fmt.Sprintf(`{"type":"NOPE","requestId":"%s-%d"}`, me, i)))...)
+	}
+	if _, err := conn.Write(out); err != nil {
+		return err
+	}
+	c := &rawClient{conn: conn, br: bufio.NewReader(conn)}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		line, err := c.br.ReadString('\n')
+		if err != nil {
+			return fmt.Errorf("%s handshake: %w", me, err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	want := 0
+	for want < 5 {
+		op, p, err := c.next(5 * time.Second)
+		if err != nil {
+			return fmt.Errorf("%s after %d answers: %w", me, want, err)
+		}
+		if op != opText {
+			if op == opClose {
+				return fmt.Errorf("%s closed: %q", me, p)
+			}
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(p, &m); err != nil {
+			return fmt.Errorf("%s got non-JSON %q", me, p)
+		}
+		if m["type"] == "AUTH_OK" {
+			continue
+		}
+		if id := fmt.Sprint(m["requestId"]); id != fmt.Sprintf("%s-%d", me, want) {
+			return fmt.Errorf("%s got %s (%s)", me, id, p)
+		}
+		want++
+	}
+	switch r % 3 {
+	case 0: // polite
+		_, _ = conn.Write(clientFrame(opClose, true, []byte{0x03, 0xe8}))
+		_, _, _ = c.next(2 * time.Second)
+	case 1: // mid-frame
+		_, _ = conn.Write(clientFrame(opText, true, bytes.Repeat([]byte("z"), 500))[:100])
+	}
+	return nil
+}
