@@ -93,16 +93,28 @@ func (p *poller) add(r *reader, conn net.Conn, pending []byte) bool {
 	if len(pending) > 0 {
 		e.pend = pending
 	}
-	r.sock.onEnd = func() { p.remove(e) } // the writer ended: stop reading
+	// Under p.mu, so a remove (onEnd runs it on a goroutine of its own)
+	// waits until the entry is in; the write side may already have ended
+	// (Shutdown's close frame): then nothing would call onEnd, and the
+	// caller's reader, which sees the ended socket, ends the session.
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	r.sock.mu.Lock()
+	ended := r.sock.ended
+	if !ended {
+		r.sock.onEnd = func() { p.remove(e) } // the writer ended: stop reading
+	}
+	r.sock.mu.Unlock()
+	if ended {
+		return false
+	}
 	p.entries[e.fd] = e
-	p.mu.Unlock()
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: e.fd}
 	if err := syscall.EpollCtl(p.efd, syscall.EPOLL_CTL_ADD, int(e.fd), &ev); err != nil {
-		p.mu.Lock()
 		delete(p.entries, e.fd)
-		p.mu.Unlock()
-		r.sock.onEnd = nil
+		r.sock.mu.Lock()
+		r.sock.onEnd = nil // (one already under way finds no entry; the session ends once)
+		r.sock.mu.Unlock()
 		return false
 	}
 	if len(pending) > 0 {
@@ -122,7 +134,6 @@ func (p *poller) remove(e *pollEntry) {
 		_ = syscall.EpollCtl(p.efd, syscall.EPOLL_CTL_DEL, int(e.fd), nil)
 	}
 	p.mu.Unlock()
-	e.done = true
 	go e.r.end()
 }
 

@@ -38,6 +38,11 @@ type reader struct {
 // run reads until the client goes away, a limit closes the socket, or the
 // writer ends (it then unblocks the read with a past deadline).
 func (r *reader) run() {
+	select {
+	case <-r.sock.done:
+		return // ended before reading began (the poller did not take it)
+	default:
+	}
 	r.extendIdle()
 	for {
 		op, data, err := r.frames.message(r.onControl)
