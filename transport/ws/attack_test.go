@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -456,4 +457,25 @@ func TestShutdownReleasesSocketsMidFrame(t *testing.T) {
 	}
 	eventually(t, 3*time.Second, "every writer ended", func() bool { return ts.srv.writers.n.Load() == 0 })
 	eventually(t, 3*time.Second, "every descriptor closed", func() bool { return openFDs(t) <= before })
+}
+
+// TestTrickledFrameIsNotCopiedPerRead: a frame arriving a byte per read
+// (a slow link, or a client doing it on purpose) is kept as it grows, not
+// copied whole on every read: 16 KiB sent that way must not make the
+// server allocate O(n²) bytes (some 130 MB per message).
+func TestTrickledFrameIsNotCopiedPerRead(t *testing.T) {
+	f := clientFrame(opText, true, bytes.Repeat([]byte("t"), 16<<10-64))
+	e := &pollEntry{r: &reader{frames: frameReader{limit: 16 << 10}}}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range len(f) - 1 {
+		e.parse(f[i:i+1], nil)
+	}
+	runtime.ReadMemStats(&after)
+	if len(e.pend) != len(f)-1 {
+		t.Fatalf("%d bytes pending, want %d", len(e.pend), len(f)-1)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 { // copied per read: ~130 MiB
+		t.Fatalf("a %d-byte frame read a byte at a time allocated %d KiB", len(f), got>>10)
+	}
 }

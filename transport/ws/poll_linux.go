@@ -241,7 +241,14 @@ func (e *pollEntry) parse(in []byte, p *poller) {
 			return
 		}
 		if !complete(data[start:], f.limit-int64(len(e.msg))) {
-			e.pend = bytes.Clone(data[start:]) // an incomplete frame: wait for the rest
+			// An incomplete frame: wait for the rest. When it was already
+			// pending, data is its own growing slice: keep it rather than
+			// copy the frame on every read (a trickle would cost O(n²)).
+			if start == 0 && len(e.pend) > 0 {
+				e.pend = data
+			} else {
+				e.pend = bytes.Clone(data[start:]) // in is the loop's buffer
+			}
 			return
 		}
 		fr, err := f.next(int64(len(e.msg)))
