@@ -311,6 +311,13 @@ func TestSocketChurnNeverMixesSessions(t *testing.T) {
 	eventually(t, 5*time.Second, "every socket untracked", func() bool { return ts.openSockets() == 0 })
 	eventually(t, 5*time.Second, "every writer ended", func() bool { return ts.srv.writers.n.Load() == 0 })
 	eventually(t, 5*time.Second, "every descriptor closed", func() bool { return openFDs(t) <= before })
+	eventually(t, 3*time.Second, "every address slot returned", func() bool {
+		ts.srv.ips.mu.Lock()
+		defer ts.srv.ips.mu.Unlock()
+		return len(ts.srv.ips.count) == 0
+	})
+	ts.srv.poll.mu.Lock()
+	defer ts.srv.poll.mu.Unlock()
 	if n := len(ts.srv.poll.entries); n != 0 {
 		t.Fatalf("%d poller entries left", n)
 	}
@@ -369,7 +376,21 @@ func churnOnce(ts *testServer, g, r int) error {
 		}
 		want++
 	}
-	switch r % 3 {
+	switch r % 4 {
+	case 3: // refused by the server (protocol error) while others read
+		_, _ = conn.Write([]byte{0x81, 0x05, 'h', 'e', 'l', 'l', 'o'})
+		for {
+			op, p, err := c.next(3 * time.Second)
+			if err != nil {
+				return fmt.Errorf("%s: no 1002 close: %w", me, err)
+			}
+			if op == opClose {
+				if len(p) < 2 || binary.BigEndian.Uint16(p) != 1002 {
+					return fmt.Errorf("%s: closed %q, want 1002", me, p)
+				}
+				return nil
+			}
+		}
 	case 0: // polite
 		_, _ = conn.Write(clientFrame(opClose, true, []byte{0x03, 0xe8}))
 		_, _, _ = c.next(2 * time.Second)
