@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -498,5 +499,40 @@ func TestTrickledFrameIsNotCopiedPerRead(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 { // copied per read: ~130 MiB
 		t.Fatalf("a %d-byte frame read a byte at a time allocated %d KiB", len(f), got>>10)
+	}
+}
+
+// FuzzCompleteAgreesWithNext: the poller parses a frame once complete says
+// it can, so the two must agree: while complete says "wait", next must only
+// be short of bytes (never able to refuse the frame already); once it says
+// "go", next must never be short of bytes (a refusal would otherwise end
+// the socket without its close code).
+func FuzzCompleteAgreesWithNext(f *testing.F) {
+	f.Add(clientFrame(opText, true, []byte(`{"type":"AUTH"}`)))
+	f.Add(binary.BigEndian.AppendUint16([]byte{0x81, 0x80 | 126}, 60000))
+	f.Add(binary.BigEndian.AppendUint64([]byte{0x89, 0x80 | 127}, 1<<40))
+	f.Add([]byte{0x81, 100})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		const limit = 1024
+		fr := frameReader{r: bytes.NewReader(in), limit: limit}
+		_, err := fr.next(0)
+		short := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if c := complete(in, limit); c == short {
+			t.Fatalf("complete=%v but next: %v", c, err)
+		}
+	})
+}
+
+// TestOversizeHeaderIsRefused1009: a length over the limit is refused
+// with 1009 from the header and mask, before any of the payload.
+func TestOversizeHeaderIsRefused1009(t *testing.T) {
+	ts := startServer(t, Config{})
+	c := ts.rawDial(t, authFrame("a"))
+	c.message("AUTH_OK", 3*time.Second)
+	if _, err := c.conn.Write(append(binary.BigEndian.AppendUint16([]byte{0x81, 0x80 | 126}, 60000), 1, 2, 3, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.closeCodeWithin(3 * time.Second); code != 1009 {
+		t.Fatalf("closed with %d, want 1009", code)
 	}
 }

@@ -192,7 +192,7 @@ func complete(b []byte, room int64) bool {
 	case 127:
 		ext = 8
 	}
-	if len(b) < 2+ext {
+	if len(b) < 2+ext+4 { // next reads the mask with the length
 		return false
 	}
 	switch ext {

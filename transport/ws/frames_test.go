@@ -178,7 +178,7 @@ func TestPolledFramesInPieces(t *testing.T) {
 	if !complete(f, 4096) || !complete(append(f, 0x81), 4096) {
 		t.Fatal("a whole frame reported incomplete")
 	}
-	if !complete(f[:4], 999) {
+	if !complete(f[:8], 999) { // header and mask
 		t.Fatal("a frame over the limit waits for its payload instead of being refused")
 	}
 }
