@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -369,4 +370,8 @@ func errorCode(err error) (string, string) {
 	return protocol.CodeInternal, "internal error"
 }
 
-func looksLikeJWT(token string) bool { return len(token) > 3 && token[:3] == "eyJ" }
+// looksLikeJWT tells a user JWT (three base64url parts, the first "eyJ…")
+// from a widget token (base64url without dots, which may start "eyJ" too).
+func looksLikeJWT(token string) bool {
+	return len(token) > 3 && token[:3] == "eyJ" && strings.Count(token, ".") == 2
+}
