@@ -236,8 +236,8 @@ func (w *fakeWidgets) Act(ctx context.Context, caller *widgetpb.Caller, id, acti
 // widgetToken signs a session in as a read-only viewer of widget "w1".
 const widgetToken = "token-of-w1"
 
-// userToken signs a session in as "alice" (anything starting with "eyJ").
-const userToken = "eyJ.alice"
+// userToken signs a session in as "alice" (shaped as a JWT: "eyJ…", two dots).
+const userToken = "eyJ.alice.sig"
 
 // connHarness is one connection actor on a plain actor system (no cluster),
 // with this member's relay, a fake socket and fake widget grains.
