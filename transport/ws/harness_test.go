@@ -40,12 +40,7 @@ type testServer struct {
 // startServer serves /ws with cfg (zero values: defaults).
 func startServer(t *testing.T, cfg Config) *testServer {
 	t.Helper()
-	core, logs := observer.New(zapcore.DebugLevel)
-	log := zap.New(core)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}))
-	srv := New(cfg, system, actors.ConnDeps{
+	return startServerWith(t, cfg, actors.ConnDeps{
 		VerifyUser: func(context.Context, string) (string, time.Time, error) {
 			return "", time.Time{}, errors.New("no users in this test")
 		},
@@ -56,7 +51,18 @@ func startServer(t *testing.T, cfg Config) *testServer {
 			return "w1", nil
 		},
 		Widgets: readOnlyGrains{},
-	}, log)
+	})
+}
+
+// startServerWith serves /ws with cfg and the connections' deps.
+func startServerWith(t *testing.T, cfg Config, deps actors.ConnDeps) *testServer {
+	t.Helper()
+	core, logs := observer.New(zapcore.DebugLevel)
+	log := zap.New(core)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}))
+	srv := New(cfg, system, deps, log)
 	app := fiber.New(fiber.Config{Immutable: true, DisableStartupMessage: true})
 	srv.Register(app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
