@@ -197,7 +197,7 @@ func TestRoomEndsAfterBeingEmpty(t *testing.T) {
 	createRoom(t, n, "never", "alice", "")
 
 	c := n.connect(t)
-	c.auth(t, "eyJ.alice")
+	c.auth(t, "eyJ.alice.sig")
 	c.send(map[string]any{"type": "ROOM_SUBSCRIBE", "roomId": "open"})
 	c.sock.await(t, "ROOM_STATE", typed("ROOM_STATE"))
 	if r := stored(t, n, "open"); !r.EmptyDeadline.IsZero() {

@@ -184,7 +184,7 @@ func field(k string, v any) func(map[string]any) bool {
 	return func(m map[string]any) bool { return fmt.Sprint(m[k]) == fmt.Sprint(v) }
 }
 
-// conn is a connection actor on n with a fake socket; tokens "eyJ.<user>" sign in as <user>.
+// conn is a connection actor on n with a fake socket; tokens "eyJ.<user>.sig" (shaped as JWTs) sign in as <user>.
 type conn struct {
 	n    *roomNode
 	pid  *actor.PID
@@ -197,7 +197,7 @@ func (n *roomNode) connect(t *testing.T) *conn {
 	deps := &actors.ConnDeps{
 		Widgets: n.m.Widgets, Logger: zap.NewNop(), CallTimeout: 5 * time.Second,
 		VerifyUser: func(_ context.Context, token string) (string, time.Time, error) {
-			return strings.TrimPrefix(token, "eyJ."), time.Now().Add(time.Hour), nil
+			return strings.TrimSuffix(strings.TrimPrefix(token, "eyJ."), ".sig"), time.Now().Add(time.Hour), nil
 		},
 		AcquireUser: func(context.Context, string, *actor.PID) bool { return true }, ReleaseUser: func(string, *actor.PID) {},
 	}

@@ -20,7 +20,7 @@ func TestRoomSocketsSyncPresenceAndPolicy(t *testing.T) {
 	must(n.rooms.Join(ctx, actors.RoomUserCaller("bob"), "r1", ""))
 
 	a := n.connect(t)
-	a.auth(t, "eyJ.alice")
+	a.auth(t, "eyJ.alice.sig")
 	a.send(map[string]any{"type": "ROOM_SUBSCRIBE", "roomId": "r1", "requestId": "s1"})
 	st := a.sock.await(t, "ROOM_STATE s1", typed("ROOM_STATE", field("requestId", "s1")))
 	if st["server_ts_ms"] == nil || st["playing"] != false || st["room"] == nil {
@@ -28,7 +28,7 @@ func TestRoomSocketsSyncPresenceAndPolicy(t *testing.T) {
 	}
 
 	b := n.connect(t)
-	b.auth(t, "eyJ.bob")
+	b.auth(t, "eyJ.bob.sig")
 	b.send(map[string]any{"type": "ROOM_SUBSCRIBE", "roomId": "r1"})
 	b.sock.await(t, "bob's ROOM_STATE", typed("ROOM_STATE"))
 	a.sock.await(t, "bob online", typed("ROOM_PRESENCE", field("user_id", "bob"), field("online", true)))
@@ -52,7 +52,7 @@ func TestRoomSocketsSyncPresenceAndPolicy(t *testing.T) {
 
 	// A stranger, and a widget-token session, cannot subscribe.
 	m := n.connect(t)
-	m.auth(t, "eyJ.mallory")
+	m.auth(t, "eyJ.mallory.sig")
 	m.send(map[string]any{"type": "ROOM_SUBSCRIBE", "roomId": "r1", "requestId": "x"})
 	m.sock.await(t, "not_member", typed("ERROR", field("code", protocol.CodeNotMember), field("requestId", "x")))
 	if m.sock.count(typed("ROOM_STATE")) != 0 {
