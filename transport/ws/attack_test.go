@@ -94,6 +94,23 @@ func (c *rawClient) next(d time.Duration) (op byte, payload []byte, err error) {
 	return h[0] & 0x0f, payload, err
 }
 
+// awaitText reads server frames until a text frame containing want, within 3 s.
+func (c *rawClient) awaitText(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	var seen []string
+	for {
+		op, p, err := c.next(time.Until(deadline))
+		if err != nil {
+			t.Fatalf("no text frame with %q (read: %v); frames so far %q", want, err, seen)
+		}
+		if op == opText && bytes.Contains(p, []byte(want)) {
+			return
+		}
+		seen = append(seen, string(p))
+	}
+}
+
 // closeCodeWithin reads until a close frame and returns its code; it fails
 // the test when none comes within d (-1: the connection just ended).
 func (c *rawClient) closeCodeWithin(d time.Duration) int {

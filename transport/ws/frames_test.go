@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -138,30 +137,8 @@ func FuzzFrameReader(f *testing.F) {
 // socket reads its connection directly.
 func TestFramesSentWithTheHandshakeAreRead(t *testing.T) {
 	ts := startServer(t, Config{})
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	req := "GET /ws HTTP/1.1\r\nHost: " + ts.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	auth := clientFrame(opText, true, []byte(`{"type":"AUTH","token":"`+widgetToken+`","requestId":"r1"}`))
-	if _, err := conn.Write(append([]byte(req), auth...)); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
-	var got []byte
-	buf := make([]byte, 4096)
-	for !bytes.Contains(got, []byte("AUTH_OK")) {
-		n, err := conn.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			t.Fatalf("read: %v; got %q", err, got)
-		}
-	}
-	if !bytes.HasPrefix(got, []byte("HTTP/1.1 101")) {
-		t.Fatalf("answer %q", got)
-	}
+	c := ts.rawDial(t, authFrame("r1"))
+	c.awaitText(t, "AUTH_OK")
 }
 
 // TestPolledFramesInPieces: a frame that arrives a few bytes at a time is
@@ -187,35 +164,13 @@ func TestPolledFramesInPieces(t *testing.T) {
 // time (a slow link) is read whole and answered.
 func TestFrameSentInPiecesIsRead(t *testing.T) {
 	ts := startServer(t, Config{})
-	conn, err := net.Dial("tcp", ts.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	req := "GET /ws HTTP/1.1\r\nHost: " + ts.addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
-	buf := make([]byte, 4096)
-	n, err := conn.Read(buf)
-	if err != nil || !bytes.HasPrefix(buf[:n], []byte("HTTP/1.1 101")) {
-		t.Fatalf("handshake answered %q, %v", buf[:n], err)
-	}
-	auth := clientFrame(opText, true, []byte(`{"type":"AUTH","token":"`+widgetToken+`","requestId":"r1"}`))
+	c := ts.rawDial(t, nil)
+	auth := authFrame("r1")
 	for i := 0; i < len(auth); i += 3 {
-		if _, err := conn.Write(auth[i:min(i+3, len(auth))]); err != nil {
+		if _, err := c.conn.Write(auth[i:min(i+3, len(auth))]); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	var got []byte
-	for !bytes.Contains(got, []byte("AUTH_OK")) {
-		n, err := conn.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			t.Fatalf("read: %v; got %q", err, got)
-		}
-	}
+	c.awaitText(t, "AUTH_OK")
 }
