@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -185,20 +186,46 @@ func eval(t *testing.T, ctx context.Context, js string) string {
 	return get(t, ctx, chromedp.Evaluate[string](fmt.Sprintf(`String((() => { try { return %s } catch (e) { return "" } })() ?? "")`, js)))
 }
 
-// waitFor polls a JavaScript expression until ok accepts its value.
+// waitFor polls a JavaScript expression until ok accepts its value. A page
+// that reloads itself while it is polled (the overlay does on a new #token)
+// is polled again, not failed.
 func waitFor(t *testing.T, ctx context.Context, what, js string, within time.Duration, ok func(string) bool) string {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	var last string
 	for time.Now().Before(deadline) {
-		last = eval(t, ctx, js)
-		if ok(last) {
+		v, err := evalAcrossReloads(ctx, js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last = v; ok(last) {
 			return last
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("waited %v for %s; last value %q", within, what, last)
 	return ""
+}
+
+// evalAcrossReloads evaluates js, answering "" while the page navigates.
+func evalAcrossReloads(ctx context.Context, js string) (string, error) {
+	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[string](fmt.Sprintf(`String((() => { try { return %s } catch (e) { return "" } })() ?? "")`, js)))
+	if err != nil && c.Err() == nil && navigating(err) {
+		return "", nil
+	}
+	return v, err
+}
+
+// navigating tells the errors of a page being replaced mid-call.
+func navigating(err error) bool {
+	for _, s := range []string{"Inspected target navigated or closed", "Execution context was destroyed", "Cannot find context with specified id"} {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
 }
 
 func text(sel string) string {
