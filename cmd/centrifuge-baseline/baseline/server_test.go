@@ -1,0 +1,177 @@
+package baseline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const (
+	testSecret = "test-secret-0123456789"
+	testKey    = "test-api-key"
+)
+
+func startTest(t *testing.T) *Server {
+	t.Helper()
+	s, err := Start(Config{Addr: "127.0.0.1:0", Secret: testSecret, APIKey: testKey, Channel: "stream"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Close(ctx)
+	})
+	return s
+}
+
+func token(t *testing.T, secret string, exp time.Time) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Subject: "viewer", ExpiresAt: jwt.NewNumericDate(exp)}).
+		SignedString([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// client is a bare Centrifuge protocol v2 JSON client.
+type client struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dial(t *testing.T, s *Server) *client {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(s.URL(), "http", "ws", 1)+"/connection/websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	return &client{t: t, ws: ws}
+}
+
+func (c *client) send(cmd string) {
+	c.t.Helper()
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(cmd)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// next returns the next reply or push (frames may carry several, one a line).
+func (c *client) next() (map[string]json.RawMessage, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(line, &m); err != nil {
+		c.t.Fatalf("reply %s: %v", data, err)
+	}
+	return m, nil
+}
+
+func (c *client) connect(tok string) {
+	c.t.Helper()
+	c.send(`{"id":1,"connect":{"token":"` + tok + `"}}`)
+	m, err := c.next()
+	if err != nil || m["connect"] == nil {
+		c.t.Fatalf("connect: %s, %v", m["error"], err)
+	}
+}
+
+func publish(t *testing.T, s *Server, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", s.URL()+"/api/publish", strings.NewReader(body))
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+// TestPublishReachesSubscriber: a token connection subscribes to the
+// channel and receives what the API publishes, data untouched.
+func TestPublishReachesSubscriber(t *testing.T) {
+	s := startTest(t)
+	c := dial(t, s)
+	c.connect(token(t, testSecret, time.Now().Add(time.Hour)))
+	c.send(`{"id":2,"subscribe":{"channel":"stream"}}`)
+	if m, err := c.next(); err != nil || m["subscribe"] == nil {
+		t.Fatalf("subscribe: %s, %v", m["error"], err)
+	}
+	if code, body := publish(t, s, testKey, `{"channel":"stream","data":{"seq":7}}`); code != 200 || body != `{"result":{}}` {
+		t.Fatalf("publish: %d %s", code, body)
+	}
+	m, err := c.next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var push struct {
+		Channel string `json:"channel"`
+		Pub     struct {
+			Data json.RawMessage `json:"data"`
+		} `json:"pub"`
+	}
+	_ = json.Unmarshal(m["push"], &push)
+	if push.Channel != "stream" || string(push.Pub.Data) != `{"seq":7}` {
+		t.Fatalf("push %s: want the publication on stream", m["push"])
+	}
+}
+
+// TestRefused: bad or expired tokens, other channels and requests without
+// the API key get Centrifugo's answers.
+func TestRefused(t *testing.T) {
+	s := startTest(t)
+
+	c := dial(t, s)
+	c.send(`{"id":1,"connect":{"token":"` + token(t, "another-secret", time.Now().Add(time.Hour)) + `"}}`)
+	_, err := c.next()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 3500 {
+		t.Errorf("token signed with another key: %v, want close 3500 invalid token", err)
+	}
+
+	c = dial(t, s)
+	c.send(`{"id":1,"connect":{"token":"` + token(t, testSecret, time.Now().Add(-time.Minute)) + `"}}`)
+	if m, err := c.next(); err != nil || !strings.Contains(string(m["error"]), `"code":109`) {
+		t.Errorf("expired token: %v %v, want error 109 token expired", m, err)
+	}
+
+	c = dial(t, s)
+	c.connect(token(t, testSecret, time.Now().Add(time.Hour)))
+	c.send(`{"id":2,"subscribe":{"channel":"other"}}`)
+	if m, err := c.next(); err != nil || !strings.Contains(string(m["error"]), `"code":103`) {
+		t.Errorf("subscribe to another channel: %v %v, want error 103 permission denied", m, err)
+	}
+
+	for _, tc := range []struct{ name, key, body, want string }{
+		{"no key", "", `{"channel":"stream","data":{}}`, "401 "},
+		{"wrong key", "nope", `{"channel":"stream","data":{}}`, "401 "},
+		{"other channel", testKey, `{"channel":"other","data":{}}`, `200 {"error":{"code":102,"message":"unknown channel"}}`},
+		{"no data", testKey, `{"channel":"stream"}`, `200 {"error":{"code":107,"message":"bad request"}}`},
+		{"not JSON", testKey, `{`, "400 "},
+	} {
+		code, body := publish(t, s, tc.key, tc.body)
+		if got := fmt.Sprintf("%d %s", code, body); strings.TrimSpace(got) != strings.TrimSpace(tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
