@@ -122,6 +122,7 @@ type contextTab struct {
 // again; a page loaded after the alert's time ran out skips it and ends it
 // at once instead of letting the queue wait for the fallback.
 func TestAlertsOverlayResumesAcrossReconnectsAndReloads(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	obs := alertsTab(t, alertsBrowser(t))
 	w := srv.widget("ana", `{"type":"alerts","config":{"duration":4,"gap":0.3,"max_hold":10}}`)

@@ -37,6 +37,7 @@ func seconds(s string) float64 {
 // browser: sign in, create a countdown, put it in OBS, start it, survive a
 // reload and a server restart, and rotate a leaked token.
 func TestStreamerJourney(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	consoleTab := browser(t)
 	obs := newContext(t, consoleTab) // OBS is another browser
