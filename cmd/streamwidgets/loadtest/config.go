@@ -65,7 +65,25 @@ type Config struct {
 	Out string
 	// Progress gets a status line every second (nil: none).
 	Progress io.Writer
+
+	// Target is the kind of server at URL: "streamwidgets" (default) or
+	// "centrifuge", the Centrifugo-like baseline (cmd/centrifuge-baseline),
+	// driven with the same sockets, schedule and measures (one-big-stream
+	// only): viewers speak Centrifuge's JSON protocol, Token returns their
+	// connection JWT, and a publisher posts to /api/publish instead of
+	// managers acting on a widget. See centrifuge_*.go.
+	Target string
+	// APIKey authorizes the centrifuge target's publishes.
+	APIKey string
+	// Channel the centrifuge target's viewers subscribe to. Default "stream".
+	Channel string
 }
+
+// Targets.
+const (
+	TargetStreamwidgets = "streamwidgets"
+	TargetCentrifuge    = "centrifuge"
+)
 
 // Profiles are the named scenarios and their defaults.
 var Profiles = map[string]Config{
@@ -119,6 +137,15 @@ func (c Config) withDefaults() (Config, error) {
 		c.ManagersPerUser = min(max(1, int(perUser/15)+1), c.WidgetsPerUser, 20)
 	}
 	var errs []error
+	switch c.Target {
+	case "":
+		c.Target = TargetStreamwidgets
+	case TargetStreamwidgets:
+	case TargetCentrifuge:
+		errs = append(errs, c.centrifugeErrors()...)
+	default:
+		errs = append(errs, fmt.Errorf("unknown --target %q: streamwidgets or centrifuge", c.Target))
+	}
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("--url %q is not like http://127.0.0.1:8080", c.URL))
 	}
@@ -146,5 +173,8 @@ func (c Config) withDefaults() (Config, error) {
 func (c Config) widgets() int { return c.Users * c.WidgetsPerUser }
 
 func (c Config) sockets() int {
+	if c.Target == TargetCentrifuge {
+		return c.ViewersPerWidget // its publisher is not a socket
+	}
 	return c.widgets()*c.ViewersPerWidget + c.Users*c.ManagersPerUser
 }

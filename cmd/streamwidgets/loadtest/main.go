@@ -39,6 +39,11 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.PprofURL, "pprof", "", "the node's profiling endpoint (serve --pprof-addr), e.g. http://127.0.0.1:6060: a GC is forced there before memory is read, for exact per-socket and per-grain heap")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the widgets after the run (default: deleted)")
 	fs.StringVar(&cfg.Out, "out", "", "directory for samples.csv, seconds.csv and report.html (charts)")
+	fs.StringVar(&cfg.Target, "target", TargetStreamwidgets, "the server at --url: streamwidgets, or centrifuge (the Centrifugo-like baseline, cmd/centrifuge-baseline; one-big-stream only)")
+	// Centrifugo's own environment variables by default, so scripts keep the secrets off command lines.
+	secret := fs.String("centrifuge-secret", os.Getenv("CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY"), "centrifuge target: HS256 key of connection tokens (default $CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY)")
+	fs.StringVar(&cfg.APIKey, "centrifuge-api-key", os.Getenv("CENTRIFUGO_HTTP_API_KEY"), "centrifuge target: key of its /api/publish (default $CENTRIFUGO_HTTP_API_KEY)")
+	fs.StringVar(&cfg.Channel, "channel", "stream", "centrifuge target: the channel the viewers subscribe to")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: streamwidgets loadtest [flags]\n\nDrives a running service with OBS views, manager sessions and actions, and measures it from the client side.\nSee docs/PERFORMANCE.md.\n\n")
 		fs.PrintDefaults()
@@ -49,11 +54,18 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	iss, err := auth.LoadLocalIssuer(*data)
-	if err != nil {
-		return fmt.Errorf("--data: %w", err)
+	if cfg.Target == TargetCentrifuge {
+		if *secret == "" {
+			return errors.New("--target centrifuge needs --centrifuge-secret or $CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY")
+		}
+		cfg.Token = centrifugeToken(*secret)
+	} else {
+		iss, err := auth.LoadLocalIssuer(*data)
+		if err != nil {
+			return fmt.Errorf("--data: %w", err)
+		}
+		cfg.Token = func(user string) (string, error) { return iss.Mint(user, 2*time.Hour) }
 	}
-	cfg.Token = func(user string) (string, error) { return iss.Mint(user, 2*time.Hour) }
 	cfg.Progress = stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

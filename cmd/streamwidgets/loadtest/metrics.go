@@ -62,7 +62,19 @@ func scrapeMetrics(ctx context.Context, client *http.Client, base string) scrape
 		}
 		out.values[name] += v
 	}
+	for from, to := range aliases {
+		if v, ok := out.values[from]; ok {
+			out.values[to] = v
+		}
+	}
 	return out
+}
+
+// aliases: the Centrifuge baseline (cmd/centrifuge-baseline) exports the
+// figures streamwidgets has under its own names; read as the same.
+var aliases = map[string]string{
+	"centrifuge_baseline_deliveries_total":   mDeliveries,
+	"centrifuge_baseline_go_heap_live_bytes": mHeapLive,
 }
 
 // Metric names the tool reads (see docs/PERFORMANCE.md).

@@ -31,6 +31,8 @@ type run struct {
 
 	deliveries, sent, acked, skipped                               atomic.Int64
 	coalesced, duplicates, initialRepeats, outOfOrder, skippedAway atomic.Int64
+	missing                                                        atomic.Int64 // centrifuge target: gaps (it never coalesces)
+	publisher                                                      *session     // centrifuge target: posts the publications
 	updates, responses, connects                                   hist
 
 	mu        sync.Mutex
@@ -74,11 +76,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	health := "/healthz"
+	if cfg.Target == TargetCentrifuge {
+		d.wsURL = strings.TrimSuffix(d.wsURL, "/ws") + centrifugeWSPath
+		health = "/health"
+	}
 	httpc := &http.Client{Timeout: 30 * time.Second}
 	r := &run{cfg: cfg, dialer: d, api: &rest{base: strings.TrimSuffix(cfg.URL, "/"), client: httpc},
 		dialSlots: make(chan struct{}, cfg.DialConcurrency), keepSamples: cfg.Out != "",
 		errs: map[string]int64{}, errSample: map[string]string{}, closes: map[int]int64{}}
-	if err := r.api.do(ctx, "GET", "/healthz", "", nil, nil); err != nil {
+	if err := r.api.do(ctx, "GET", health, "", nil, nil); err != nil {
 		return nil, fmt.Errorf("the service at %s does not answer: %w", cfg.URL, err)
 	}
 	sum := &Summary{Config: cfg, Started: time.Now()}
@@ -88,7 +95,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	sum.before = r.memoryScrape(ctx, httpc)
 	capacity := int(cfg.ActionRate*cfg.Duration.Seconds()*1.1) + 16
-	r.widgets, err = r.api.createWidgets(ctx, r.users, cfg.WidgetsPerUser, capacity)
+	if cfg.Target == TargetCentrifuge {
+		r.widgets = r.centrifugeChannel(capacity)
+	} else {
+		r.widgets, err = r.api.createWidgets(ctx, r.users, cfg.WidgetsPerUser, capacity)
+	}
 	defer r.cleanup(sum)
 	if err != nil {
 		return nil, err
@@ -134,6 +145,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			go func() { defer senders.Done(); s.send(runCtx, r, start, end) }()
 		}
 	}
+	if r.publisher != nil {
+		senders.Add(1)
+		go func() { defer senders.Done(); r.publish(runCtx, start, end) }()
+	}
 	if cfg.StormAt > 0 {
 		wg.Add(1)
 		go func() { defer wg.Done(); r.storm(runCtx, start.Add(cfg.StormAt), sum) }()
@@ -158,6 +173,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	stopProgress()
 	<-scrapeDone
 	r.summarize(sum)
+	if r.publisher != nil {
+		r.sessions = append(r.sessions, r.publisher) // its samples go to samples.csv
+	}
 	if cfg.Out != "" {
 		if err := r.writeOut(sum); err != nil {
 			return sum, err
@@ -244,6 +262,9 @@ func (r *run) makeSessions() {
 		r.sessions = append(r.sessions, s)
 	}
 	for _, u := range r.users {
+		if r.cfg.Target == TargetCentrifuge {
+			break // no manager sockets: a publisher posts to the server API
+		}
 		var own []*widget
 		for _, w := range u.widgets {
 			if w != nil {
@@ -399,7 +420,7 @@ func ms(d time.Duration) string {
 
 // cleanup deletes the run's widgets unless asked to keep them.
 func (r *run) cleanup(sum *Summary) {
-	if r.cfg.Keep || len(r.users) == 0 {
+	if r.cfg.Keep || len(r.users) == 0 || r.cfg.Target == TargetCentrifuge {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -72,6 +72,9 @@ func (s *session) loop(ctx context.Context, r *run, delay time.Duration) {
 
 // connectAndRead runs one connection; its error says how it ended.
 func (s *session) connectAndRead(ctx context.Context, r *run) error {
+	if r.cfg.Target == TargetCentrifuge {
+		return s.connectAndReadCentrifuge(ctx, r)
+	}
 	select {
 	case r.dialSlots <- struct{}{}:
 	case <-ctx.Done():

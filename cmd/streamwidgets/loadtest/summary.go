@@ -40,6 +40,9 @@ type Summary struct {
 	Storm                                                               *StormResult
 	Server                                                              ServerFigures
 	CleanupError                                                        string
+	// Missing (centrifuge target, which never coalesces): publications a
+	// viewer skipped, i.e. lost.
+	Missing int64
 
 	before, afterCreate, afterConnect, actionEnd, end scrape
 	actionStart                                       scrape
@@ -94,6 +97,7 @@ func (r *run) summarize(sum *Summary) {
 	sum.DeliveriesPerSecond = float64(sum.Deliveries) / secs
 	sum.Coalesced, sum.Duplicates, sum.OutOfOrder = r.coalesced.Load(), r.duplicates.Load(), r.outOfOrder.Load()
 	sum.InitialRepeats, sum.SkippedWhileAway = r.initialRepeats.Load(), r.skippedAway.Load()
+	sum.Missing = r.missing.Load()
 	r.mu.Lock()
 	sum.Errors, sum.ErrorSamples, sum.Closes = r.errs, r.errSample, r.closes
 	r.mu.Unlock()
@@ -167,7 +171,7 @@ func (r *run) summarize(sum *Summary) {
 // Passed reports whether the run kept every promise: nothing lost,
 // duplicated or out of order, every socket connected.
 func (s *Summary) Passed() bool {
-	return s.Lost == 0 && s.Duplicates == 0 && s.OutOfOrder == 0 && s.NotConnected == 0
+	return s.Lost == 0 && s.Missing == 0 && s.Duplicates == 0 && s.OutOfOrder == 0 && s.NotConnected == 0
 }
 
 // WriteText prints the summary table.
@@ -181,16 +185,27 @@ func (s *Summary) WriteText(w io.Writer) {
 		}
 		return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s  (n=%d)", ms(q.P50), ms(q.P90), ms(q.P99), ms(q.Max), q.N)
 	}
-	row("scenario", "%s: %d users × %d widgets, %d viewers/widget, %d managers/user, %.4g actions/s per widget, %s (ramp-up %s)",
-		c.Profile, c.Users, c.WidgetsPerUser, c.ViewersPerWidget, c.ManagersPerUser, c.ActionRate, c.Duration, c.RampUp)
-	row("service", "%s", c.URL)
+	if c.Target == TargetCentrifuge {
+		// Same rows as streamwidgets': an action is a publication through the server API.
+		row("scenario", "%s: channel %q, %d viewers, %.4g publications/s through /api/publish (the actions below), %s (ramp-up %s)",
+			c.Profile, c.Channel, c.ViewersPerWidget, c.ActionRate, c.Duration, c.RampUp)
+	} else {
+		row("scenario", "%s: %d users × %d widgets, %d viewers/widget, %d managers/user, %.4g actions/s per widget, %s (ramp-up %s)",
+			c.Profile, c.Users, c.WidgetsPerUser, c.ViewersPerWidget, c.ManagersPerUser, c.ActionRate, c.Duration, c.RampUp)
+	}
+	row("service", "%s at %s", c.Target, c.URL)
 	row("sockets", "%d of %d connected at idle, %d not connected at the end; connect %s", s.SocketsAtIdle, c.sockets(), s.NotConnected, lat(s.Connect))
 	row("actions", "%d sent, %d acknowledged (%.1f/s), %d refused, %d skipped (socket away)", s.Sent, s.Acked, s.AckedPerSecond, s.Failed, s.Skipped)
 	row("action → response", "%s", lat(s.Response))
 	row("action → state update", "%s", lat(s.Update))
 	row("deliveries", "%d state updates received (%.0f/s)", s.Deliveries, s.DeliveriesPerSecond)
-	row("versions", "lost %d, duplicate %d, out of order %d  |  coalesced %d, repeats of the initial state %d, skipped while reconnecting %d",
-		s.Lost, s.Duplicates, s.OutOfOrder, s.Coalesced, s.InitialRepeats, s.SkippedWhileAway)
+	if c.Target == TargetCentrifuge {
+		row("versions", "lost %d, missing %d, duplicate %d, out of order %d  |  skipped while reconnecting %d (publications: none may be skipped)",
+			s.Lost, s.Missing, s.Duplicates, s.OutOfOrder, s.SkippedWhileAway)
+	} else {
+		row("versions", "lost %d, duplicate %d, out of order %d  |  coalesced %d, repeats of the initial state %d, skipped while reconnecting %d",
+			s.Lost, s.Duplicates, s.OutOfOrder, s.Coalesced, s.InitialRepeats, s.SkippedWhileAway)
+	}
 	row("errors", "%s", counts(s.Errors))
 	row("unexpected closes", "%s", counts(s.Closes))
 	if s.Storm != nil {
@@ -200,7 +215,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	if sv.CPUPercent > 0 {
 		row("server CPU", "%.0f%% of a core during actions; %.1f µs per delivery", sv.CPUPercent, float64(sv.CPUPerDelivery)/1e3)
 	}
-	if _, ok := s.end.get(mDeliveries); ok {
+	if _, ok := s.end.get(mDeliveries); ok && c.Target != TargetCentrifuge {
 		row("server queues", "coalesced by the grain throttle %.0f, by slow sockets %.0f; slow-consumer closes %.0f; deepest queue %.0f frames; store call mean %s",
 			sv.GrainCoalesced, sv.SocketCoalesced, sv.SlowConsumerCloses, sv.MaxQueue, ms(sv.StoreMean))
 	}
