@@ -225,7 +225,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	if sv.HeapPerGrain != 0 {
 		row("server memory per grain", "%.2f KiB live heap, %.2f KiB RSS", sv.HeapPerGrain/1024, sv.RSSPerGrain/1024)
 	}
-	if sv.RSSEnd > 0 {
+	if sv.RSSEnd > 0 && c.Target == TargetCentrifuge {
+		row("server at the end", "%.0f MiB RSS, %.0f MiB live heap", sv.RSSEnd/(1<<20), sv.HeapEnd/(1<<20))
+	} else if sv.RSSEnd > 0 {
 		row("server at the end", "%.0f MiB RSS, %.0f MiB live heap, %.0f grains", sv.RSSEnd/(1<<20), sv.HeapEnd/(1<<20), sv.GrainsActive)
 	}
 	verdict := "PASS: nothing lost, duplicated or out of order"
