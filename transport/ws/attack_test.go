@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,7 +38,23 @@ type rawClient struct {
 // the request, and reads the 101.
 func (ts *testServer) rawDial(t testing.TB, extra []byte) *rawClient {
 	t.Helper()
-	conn, err := net.Dial("tcp", ts.addr)
+	return ts.rawDialBuf(t, extra, 0)
+}
+
+// rawDialBuf is rawDial with the client's kernel receive buffer (SO_RCVBUF)
+// set to readBuffer bytes before connecting (0: the OS's), so a client that
+// stops reading backs the server's writes up within a few kilobytes.
+func (ts *testServer) rawDialBuf(t testing.TB, extra []byte, readBuffer int) *rawClient {
+	t.Helper()
+	var d net.Dialer
+	if readBuffer > 0 {
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			return rc.Control(func(fd uintptr) {
+				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, readBuffer)
+			})
+		}
+	}
+	conn, err := d.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package ws
 import (
 	"errors"
 	"net"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -29,7 +30,11 @@ func (w *writerCount) add(d int64) {
 func (s *socket) writeFirst(wire []byte) {
 	n, err := s.tryWrite(wire)
 	if err != nil {
-		s.fail(err, n > 0)
+		var rest []byte
+		if n > 0 {
+			rest = wire[n:] // (a write(2) that fails takes nothing; defensive)
+		}
+		s.fail(err, rest)
 		s.wg.Done() // the writing turn ends with the write side
 		return
 	}
@@ -100,6 +105,7 @@ func (s *socket) drain() {
 			s.mu.Unlock()
 			return
 		}
+		resumed := s.partial != nil // the first frame taken is the rest of one begun
 		frames, since, closeReq := s.takeLocked()
 		if len(frames) == 0 && closeReq == nil {
 			if deadlineSet {
@@ -117,13 +123,13 @@ func (s *socket) drain() {
 		}
 		s.mu.Unlock()
 		if len(frames) > 0 {
-			if !s.flush(frames, since) {
+			if !s.flush(frames, since, resumed) {
 				return
 			}
 			deadlineSet = true
 		}
 		if closeReq != nil {
-			s.writeClose(closeReq.code, closeReq.reason)
+			s.writeClose(closeReq.code, closeReq.reason, nil)
 			return
 		}
 	}
@@ -131,19 +137,22 @@ func (s *socket) drain() {
 
 // flush writes frames in one writev(2), each before since+writeTimeout: no
 // frame waits longer than writeTimeout from being queued to reaching the OS.
+// resumed: frames[0] is the rest of a frame whose start went out already.
 // It reports false when the socket is finished.
-func (s *socket) flush(frames [][]byte, since time.Time) bool {
+func (s *socket) flush(frames [][]byte, since time.Time, resumed bool) bool {
 	if waited := s.now().Sub(since); waited >= s.writeTimeout {
-		// Stuck between frames: the close frame may still get through.
-		s.slowConsumer(waited)
-		s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
+		var rest []byte
+		if resumed {
+			rest = frames[0]
+		}
+		s.giveUp(waited, rest)
 		return false
 	}
 	_ = s.conn.SetWriteDeadline(since.Add(s.writeTimeout))
-	bufs := net.Buffers(frames)
+	bufs := slices.Clone(net.Buffers(frames)) // WriteTo consumes its entries; frames stays whole
 	n, err := bufs.WriteTo(s.conn)
 	if err != nil {
-		s.fail(err, n > 0)
+		s.fail(err, restOfCut(frames, n, resumed))
 		return false
 	}
 	for range frames {
@@ -152,26 +161,60 @@ func (s *socket) flush(frames [][]byte, since time.Time) bool {
 	return true
 }
 
-// fail handles a failed write. A timeout means the client stopped reading:
-// that is a slow consumer (4002). After part of a frame nothing else can be
-// written, so the client just sees the TCP connection end; otherwise the
-// close frame is attempted.
-func (s *socket) fail(err error, midFrame bool) {
-	if s.closing() {
-		s.endWrite() // an Abort cut the write short; whoever aborted has logged why
-		return
+// restOfCut is what a write that took only the first n bytes of frames left
+// unsent of the frame it stopped inside; nil when it stopped between frames.
+// resumed: frames[0] is the rest of a frame begun earlier.
+func restOfCut(frames [][]byte, n int64, resumed bool) []byte {
+	if n <= 0 {
+		if resumed {
+			return frames[0]
+		}
+		return nil
 	}
+	for _, f := range frames {
+		if n < int64(len(f)) {
+			return f[n:]
+		}
+		n -= int64(len(f))
+		if n == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// fail handles a failed write; rest is the unsent part of the frame it
+// stopped inside (nil: it stopped between frames). A timeout is a client
+// that stopped reading (a slow consumer, 4002) or an Abort's deadline
+// cutting the write short: the close frame is attempted. A broken
+// connection just ends.
+func (s *socket) fail(err error, rest []byte) {
 	if !isTimeout(err) {
-		s.log.Debug("write failed", zap.Error(err))
+		if !s.closing() {
+			s.log.Debug("write failed", zap.Error(err))
+		}
 		s.endWrite()
 		return
 	}
-	s.slowConsumer(s.writeTimeout)
-	if midFrame {
-		s.endWrite()
-		return
+	s.giveUp(s.writeTimeout, rest)
+}
+
+// giveUp ends a write side whose frames did not reach the client in time,
+// with the close requested (an Abort cut the write short; whoever aborted
+// logged why), else with 4002 (a slow consumer). rest is what is unsent of
+// a frame already begun: it goes first, as nothing else may follow part of
+// a frame (a close frame there would be read as that frame's payload).
+func (s *socket) giveUp(waited time.Duration, rest []byte) {
+	s.mu.Lock()
+	req := s.closeReq
+	s.mu.Unlock()
+	code, reason := protocol.CloseSlowConsumer, protocol.CodeSlowConsumer
+	if req != nil {
+		code, reason = req.code, req.reason
+	} else {
+		s.slowConsumer(waited)
 	}
-	s.writeClose(protocol.CloseSlowConsumer, protocol.CodeSlowConsumer)
+	s.writeClose(code, reason, rest)
 }
 
 func (s *socket) slowConsumer(waited time.Duration) {
@@ -180,12 +223,25 @@ func (s *socket) slowConsumer(waited time.Duration) {
 		zap.Duration("waited", waited), zap.Duration("write_timeout", s.writeTimeout), zap.Int("close_code", protocol.CloseSlowConsumer))
 }
 
-// writeClose sends a close frame, best effort, and ends the write side.
-func (s *socket) writeClose(code int, reason string) {
-	s.mu.Lock() // ordered with Abort's deadline
-	_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+// writeClose ends the write side with a close frame, best effort: within
+// closeGrace, the rest of a frame begun (rest, nil if none) and the close
+// frame go out in one write. A client that takes less just sees the
+// connection end, at worst inside a frame, with nothing behind it. The
+// caller holds the writing turn.
+func (s *socket) writeClose(code int, reason string, rest []byte) {
+	s.mu.Lock()
+	if s.closeReq == nil {
+		// Its own close (4002): a later Close or Abort is then a no-op, and
+		// Abort's past deadline cannot cut this write short.
+		s.closeReq = &closeRequest{code: code, reason: reason}
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace)) // after any Abort's (both under s.mu)
 	s.mu.Unlock()
-	_, _ = s.conn.Write(closeFrame(code, reason))
+	bufs := net.Buffers{closeFrame(code, reason)}
+	if len(rest) > 0 {
+		bufs = net.Buffers{rest, bufs[0]}
+	}
+	_, _ = bufs.WriteTo(s.conn)
 	s.endWrite()
 }
 
