@@ -41,73 +41,80 @@ func (c *rawClient) readStream(t testing.TB, d time.Duration) []byte {
 }
 
 // parseServerStream parses b strictly, failing the test on anything a
-// client could not parse or that RFC 6455 forbids a server: a masked,
-// fragmented or reserved frame, a text message that is not JSON, a close
-// frame that is malformed or not last, or bytes that are not the rest of
-// the frame they stand in (our text payloads are ASCII JSON, so a close
-// frame's bytes or another frame's header written into the middle of a
-// frame show as bytes of 0x80 or more).
+// client could not parse or that RFC 6455 forbids a server (see parseStream).
 func parseServerStream(t testing.TB, b []byte) serverStream {
 	t.Helper()
+	s, err := parseStream(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// parseStream parses b: a masked, fragmented or reserved frame, a text
+// message that is not JSON, a close frame that is malformed or not last, or
+// bytes that are not the rest of the frame they stand in are errors (our
+// text payloads are ASCII JSON, so a close frame's bytes or another frame's
+// header written into the middle of a frame show as bytes of 0x80 or more).
+func parseStream(b []byte) (serverStream, error) {
 	var s serverStream
 	for len(b) > 0 {
 		if s.closeCode != 0 {
-			t.Fatalf("%d bytes after the close frame: %q", len(b), head(b))
+			return s, fmt.Errorf("%d bytes after the close frame: %q", len(b), head(b))
 		}
 		if len(b) < 2 {
-			return cutAt(t, s, b, opText)
+			return cutAt(s, b, opText)
 		}
 		b0, b1 := b[0], b[1]
 		op := b0 & 0x0f
 		if b0&0x80 == 0 || b0&0x70 != 0 || b1&0x80 != 0 {
-			t.Fatalf("bad frame header % x (fragmented, reserved bits or masked) after %d messages: %q", b[:2], len(s.texts), head(b))
+			return s, fmt.Errorf("bad frame header % x (fragmented, reserved bits or masked) after %d messages: %q", b[:2], len(s.texts), head(b))
 		}
 		switch op {
 		case opText, opClose, opPing, opPong:
 		default:
-			t.Fatalf("opcode %d from the server after %d messages: %q", op, len(s.texts), head(b))
+			return s, fmt.Errorf("opcode %d from the server after %d messages: %q", op, len(s.texts), head(b))
 		}
 		n, hl := int(b1&0x7f), 2
 		switch n {
 		case 126:
 			if len(b) < 4 {
-				return cutAt(t, s, b, op)
+				return cutAt(s, b, op)
 			}
 			n, hl = int(binary.BigEndian.Uint16(b[2:4])), 4
 		case 127:
 			if len(b) < 10 {
-				return cutAt(t, s, b, op)
+				return cutAt(s, b, op)
 			}
 			n, hl = int(binary.BigEndian.Uint64(b[2:10])), 10
 		}
 		if op >= opClose && n > 125 {
-			t.Fatalf("control frame of %d bytes", n)
+			return s, fmt.Errorf("control frame of %d bytes", n)
 		}
 		if len(b) < hl+n {
-			return cutAt(t, s, b, op)
+			return cutAt(s, b, op)
 		}
 		p := b[hl : hl+n]
 		b = b[hl+n:]
 		switch op {
 		case opText:
 			if !json.Valid(p) {
-				t.Fatalf("text message %d is not JSON: %q", len(s.texts), head(p))
+				return s, fmt.Errorf("text message %d is not JSON: %q", len(s.texts), head(p))
 			}
 			s.texts = append(s.texts, string(p))
 		case opClose:
 			if len(p) < 2 || !utf8.Valid(p[2:]) {
-				t.Fatalf("malformed close frame payload %q", p)
+				return s, fmt.Errorf("malformed close frame payload %q", p)
 			}
 			s.closeCode = int(binary.BigEndian.Uint16(p))
 		}
 	}
-	return s
+	return s, nil
 }
 
 // cutAt checks the bytes b the stream ended inside: the start of a frame of
 // opcode op, whose payload, if text, is ASCII as every text frame here is.
-func cutAt(t testing.TB, s serverStream, b []byte, op byte) serverStream {
-	t.Helper()
+func cutAt(s serverStream, b []byte, op byte) (serverStream, error) {
 	if op == opText {
 		hl := 2
 		if len(b) >= 2 {
@@ -120,13 +127,13 @@ func cutAt(t testing.TB, s serverStream, b []byte, op byte) serverStream {
 		}
 		for i := hl; i < len(b); i++ {
 			if b[i] >= 0x80 || b[i] < 0x20 {
-				t.Fatalf("the stream ended inside a text frame that holds byte %#x at %d of its %d bytes received: "+
+				return s, fmt.Errorf("the stream ended inside a text frame that holds byte %#x at %d of its %d bytes received: "+
 					"another frame (a close frame?) was written into the middle of it: ...%q", b[i], i, len(b), tail(b[:min(len(b), i+32)]))
 			}
 		}
 	}
 	s.cut = len(b)
-	return s
+	return s, nil
 }
 
 func head(b []byte) []byte { return b[:min(len(b), 64)] }

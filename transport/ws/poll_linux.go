@@ -29,6 +29,11 @@ type poller struct {
 
 	mu      sync.Mutex
 	entries map[int32]*pollEntry // fd -> socket
+	// closed: the loop ended and closed efd and the pipe. Their numbers may
+	// belong to any descriptor opened since (another server's epoll set),
+	// so nothing may use them any more: epoll_ctl and the wake write check
+	// this under mu, and the loop closes them under mu.
+	closed bool
 }
 
 // pollEntry is one socket in the poller: the parse state between reads.
@@ -66,8 +71,24 @@ func newPoller(log *zap.Logger) *poller {
 }
 
 // stop ends the loop (the server shut down; its sockets are closing).
+// Sockets it still reads end with their write side (Shutdown closed them);
+// sockets offered later are refused (add), so their handler reads them.
 func (p *poller) stop() {
-	p.stopOnce.Do(func() { _, _ = syscall.Write(p.wake[1], []byte{1}) }) // once: the loop closes the pipe
+	p.stopOnce.Do(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if !p.closed {
+			_, _ = syscall.Write(p.wake[1], []byte{1})
+		}
+	})
+}
+
+// shut closes the loop's descriptors, from the loop as it ends.
+func (p *poller) shut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	p.closeFDs()
 }
 
 func (p *poller) closeFDs() {
@@ -99,6 +120,9 @@ func (p *poller) add(r *reader, conn net.Conn, pending []byte) bool {
 	// caller's reader, which sees the ended socket, ends the session.
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return false // stopped (a socket detached during Shutdown)
+	}
 	r.sock.mu.Lock()
 	ended := r.sock.ended
 	if !ended {
@@ -127,14 +151,8 @@ func (p *poller) add(r *reader, conn net.Conn, pending []byte) bool {
 // poll loop: ending waits for a flush under way.
 func (p *poller) remove(e *pollEntry) {
 	p.mu.Lock()
-	e.done = true
-	cur, ok := p.entries[e.fd]
-	if ok && cur == e {
-		delete(p.entries, e.fd)
-		_ = syscall.EpollCtl(p.efd, syscall.EPOLL_CTL_DEL, int(e.fd), nil)
-	}
+	p.removeLocked(e)
 	p.mu.Unlock()
-	go e.r.end()
 }
 
 // readSoon reads e now (bytes that came with the handshake), outside the loop.
@@ -158,11 +176,12 @@ func (p *poller) loop() {
 				continue
 			}
 			p.log.Error("epoll wait failed; sockets are no longer read", zap.Error(err))
+			p.shut()
 			return
 		}
 		for _, ev := range events[:n] {
 			if ev.Fd == int32(p.wake[0]) {
-				p.closeFDs()
+				p.shut()
 				return
 			}
 			p.mu.Lock()
@@ -216,12 +235,15 @@ func (p *poller) readInto(e *pollEntry, buf []byte) {
 	}
 }
 
-// removeLocked is remove under p.mu.
+// removeLocked is remove under p.mu. The entry is only deleted when it is
+// still e's: the number may already be another socket's.
 func (p *poller) removeLocked(e *pollEntry) {
 	e.done = true
 	if p.entries[e.fd] == e {
 		delete(p.entries, e.fd)
-		_ = syscall.EpollCtl(p.efd, syscall.EPOLL_CTL_DEL, int(e.fd), nil)
+		if !p.closed { // (a closed set took its registrations with it)
+			_ = syscall.EpollCtl(p.efd, syscall.EPOLL_CTL_DEL, int(e.fd), nil)
+		}
 	}
 	go e.r.end()
 }
