@@ -46,21 +46,42 @@ func FindJar() (string, error) {
 }
 
 // Start runs DynamoDB Local in memory, or on disk under dbPath if not empty
-// (so a stop and start keeps the data, for fault tests).
+// (so a stop and start keeps the data, for fault tests). The free port it
+// picks is free only until the JVM binds it, seconds later, and a busy test
+// run opens thousands of client sockets meanwhile: a server that exits
+// while starting is tried again on another port.
 func Start(dbPath string) (*Server, error) {
 	dir, err := FindJar()
 	if err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s := &Server{jarDir: dir, port: port, dbPath: dbPath, Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
+		err = s.launch()
+		if err == nil || !errors.Is(err, errExitedWhileStarting) || attempt == 3 {
+			return s, err
+		}
+	}
+}
+
+func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return 0, fmt.Errorf("find a free port for DynamoDB Local: %w", err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	s := &Server{jarDir: dir, port: port, dbPath: dbPath, Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	return s, s.launch()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// probe asks whether the server answers; bounded, as whatever else holds
+// the port may accept and never answer.
+var probe = &http.Client{Timeout: 2 * time.Second}
+
+var errExitedWhileStarting = errors.New("DynamoDB Local exited while starting")
 
 func (s *Server) launch() error {
 	// C1 only and the serial collector: the JVM is ready in about half the
@@ -74,6 +95,8 @@ func (s *Server) launch() error {
 	}
 	cmd := exec.Command("java", args...)
 	cmd.Dir = s.jarDir
+	output := &tail{}
+	cmd.Stdout, cmd.Stderr = output, output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start DynamoDB Local (needs java): %w", err)
@@ -87,14 +110,14 @@ func (s *Server) launch() error {
 	deadline := time.Now().Add(startWithin)
 	for time.Now().Before(deadline) {
 		// Any HTTP answer means it listens (it answers 400 to a bare GET).
-		if resp, err := http.Get(s.Endpoint); err == nil {
+		if resp, err := probe.Get(s.Endpoint); err == nil {
 			resp.Body.Close()
 			return nil
 		}
 		select {
 		case err := <-exited:
 			s.cmd = nil
-			return fmt.Errorf("DynamoDB Local exited while starting: %v", err)
+			return fmt.Errorf("%w on port %d: %v; its output ends: %s", errExitedWhileStarting, s.port, err, output.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
