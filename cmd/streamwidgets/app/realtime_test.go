@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,24 +312,29 @@ func TestStalledSubscriberDoesNotDelayOthers(t *testing.T) {
 	healthy := n.session(w.AccessToken)
 	subscribeTo(healthy, w.ID)
 
+	// Each lag is how long after the PUT's answer the healthy viewer still
+	// waits for the update (the store's write time is not in it: on
+	// DynamoDB Local under load it alone passed half a second). A fan-out
+	// that waits on the stalled socket holds back every update after the
+	// socket's buffers fill, so the 90th percentile shows it; one
+	// scheduling hiccup on a busy machine does not fail the test.
 	text := strings.Repeat("x", 480)
-	var worst time.Duration
+	lags := make([]time.Duration, 0, 300)
 	for i := 0; i < 300; i++ {
-		sent := time.Now()
 		r := n.do("PUT", "/records/stream_widgets/"+w.ID, alice, fmt.Sprintf(`{"config":{"text":"%s%d"}}`, text, i))
+		answered := time.Now()
 		if r.Status != 200 {
 			t.Fatalf("update %d: %d %s", i, r.Status, r.Body)
 		}
 		want := float64(i + 2)
 		healthy.await("config update", func(m msg) bool { return m.str("type") == "WIDGET_CONFIG_UPDATE" && m.num("version") == want })
-		if d := time.Since(sent); d > worst {
-			worst = d
-		}
+		lags = append(lags, time.Since(answered))
 	}
-	if worst > 500*time.Millisecond {
-		t.Fatalf("a healthy viewer waited %v for an update while another stalled", worst)
+	slices.Sort(lags)
+	if p90 := lags[len(lags)*9/10]; p90 > 500*time.Millisecond {
+		t.Fatalf("while another viewer stalled, a healthy viewer got 1 update in 10 more than %v after the write was answered (worst %v)", p90, lags[len(lags)-1])
 	}
-	t.Logf("worst update-to-delivery for the healthy viewer: %v", worst)
+	t.Logf("healthy viewer's wait after each answer: median %v, p90 %v, worst %v", lags[len(lags)/2], lags[len(lags)*9/10], lags[len(lags)-1])
 	// The stalled one was dropped: draining it ends in a close, not more data forever.
 	if code, _ := stalled.expectClosed(10 * time.Second); code == 0 {
 		t.Fatal("stalled socket still open")
