@@ -46,6 +46,18 @@ func (ts *testServer) rawDial(t testing.TB, extra []byte) *rawClient {
 // stops reading backs the server's writes up within a few kilobytes.
 func (ts *testServer) rawDialBuf(t testing.TB, extra []byte, readBuffer int) *rawClient {
 	t.Helper()
+	c, err := rawDialErr(ts.addr, extra, readBuffer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = t
+	t.Cleanup(func() { _ = c.conn.Close() })
+	return c
+}
+
+// rawDialErr is rawDialBuf for other goroutines than the test's: it
+// reports errors, and the caller closes the connection.
+func rawDialErr(addr string, extra []byte, readBuffer int) (*rawClient, error) {
 	var d net.Dialer
 	if readBuffer > 0 {
 		d.Control = func(_, _ string, rc syscall.RawConn) error {
@@ -54,30 +66,32 @@ func (ts *testServer) rawDialBuf(t testing.TB, extra []byte, readBuffer int) *ra
 			})
 		}
 	}
-	conn, err := d.Dial("tcp", ts.addr)
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { _ = conn.Close() })
-	if _, err := conn.Write(append([]byte(fmt.Sprintf(upgradeRequest, ts.addr)), extra...)); err != nil {
-		t.Fatal(err)
+	if _, err := conn.Write(append([]byte(fmt.Sprintf(upgradeRequest, addr)), extra...)); err != nil {
+		_ = conn.Close()
+		return nil, err
 	}
-	c := &rawClient{t: t, conn: conn, br: bufio.NewReader(conn)}
+	c := &rawClient{conn: conn, br: bufio.NewReader(conn)}
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	status, err := c.br.ReadString('\n')
 	if err != nil || !bytes.HasPrefix([]byte(status), []byte("HTTP/1.1 101")) {
-		t.Fatalf("handshake answered %q, %v", status, err)
+		_ = conn.Close()
+		return nil, fmt.Errorf("handshake answered %q, %v", status, err)
 	}
 	for {
 		line, err := c.br.ReadString('\n')
 		if err != nil {
-			t.Fatalf("handshake headers: %v", err)
+			_ = conn.Close()
+			return nil, fmt.Errorf("handshake headers: %w", err)
 		}
 		if line == "\r\n" {
 			break
 		}
 	}
-	return c
+	return c, nil
 }
 
 func authFrame(requestID string) []byte {

@@ -190,59 +190,43 @@ func TestNoCloseFrameBehindPartOfAFrame(t *testing.T) {
 	}
 }
 
-// readStreamPaced reads c until the server ends the connection, pause
-// between reads of at most 4 KiB (a slow reader), within d.
-func (c *rawClient) readStreamPaced(t testing.TB, pause, d time.Duration) ([]byte, error) {
-	_ = c.conn.SetReadDeadline(time.Now().Add(d))
-	var out []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.br.Read(buf)
-		out = append(out, buf[:n]...)
-		if err != nil {
-			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
-				return out, fmt.Errorf("the server did not end the connection within %v (%d bytes read)", d, len(out))
-			}
-			return out, nil // EOF, or a reset after the data
-		}
-		if pause > 0 {
-			time.Sleep(pause)
-		}
-	}
-}
-
 // TestEveryCloseDuringWritesEndsWithWholeFrames: a socket is closed, every
-// way the server closes one, while frames stream to a client that reads
-// (fast, or slowly through a small buffer, so a writer goroutine is mid-
-// write): the client must get whole frames, in order, then the close frame
-// with its code. A close without flush (an Abort: protocol error, slow
-// consumer) may drop the frames still queued, never the close frame.
+// way the server closes one, while frames stream to its client. The client
+// reads them as they come (fast), or has stopped reading, so the socket's
+// writer goroutine is stuck in the middle of a write, and reads again once
+// the close is under way (stalled). Either way it must get whole frames,
+// in order, then the close frame with its code. A close with flush (Close)
+// delivers every frame queued before it; one without (Abort) may drop them,
+// never the close frame.
 func TestEveryCloseDuringWritesEndsWithWholeFrames(t *testing.T) {
 	type closer func(ts *testServer, c *rawClient, sock *socket)
-	cases := []struct {
-		name       string
-		readBuffer int           // client SO_RCVBUF (0: the OS's)
-		pause      time.Duration // between the client's reads
-		close      closer
-		want       int
-		flushes    bool // every frame queued before the close arrives
+	clientSends := func(b []byte) closer {
+		return func(_ *testServer, c *rawClient, _ *socket) { _, _ = c.conn.Write(b) }
+	}
+	rsv := clientFrame(opText, true, []byte(`{}`))
+	rsv[0] |= 0x40 // RSV1: no extension was negotiated
+	var flood []byte
+	for range 120 {
+		flood = append(flood, clientFrame(opText, true, []byte(`{"type":"NOPE"}`))...)
+	}
+	closes := []struct {
+		name    string
+		close   closer
+		want    int
+		flushes bool // every frame queued before the close arrives
 	}{
-		{"protocol error (Abort 1002), fast reader", 0, 0, func(_ *testServer, c *rawClient, _ *socket) {
-			f := clientFrame(opText, true, []byte(`{}`))
-			f[0] |= 0x40 // RSV1: no extension was negotiated
-			_, _ = c.conn.Write(f)
-		}, 1002, false},
-		{"protocol error (Abort 1002), slow reader", 4096, time.Millisecond, func(_ *testServer, c *rawClient, _ *socket) {
-			_, _ = c.conn.Write([]byte{0x81, 0x02, '{', '}'}) // unmasked
-		}, 1002, false},
-		{"outbound queue full (Abort 4002), slow reader", 4096, time.Millisecond, func(_ *testServer, _ *rawClient, sock *socket) {
+		{"protocol error (Abort 1002)", clientSends(rsv), 1002, false},
+		{"text not UTF-8 (Close 1007)", clientSends(clientFrame(opText, true, []byte{'"', 0xff, '"'})), 1007, true},
+		{"message too big (Abort 1009)", clientSends(append(binary.BigEndian.AppendUint16([]byte{0x81, 0x80 | 126}, 60000), 1, 2, 3, 4)), 1009, false},
+		{"flood (Close 1008)", clientSends(flood), 1008, true},
+		{"outbound queue full (Abort 4002)", func(_ *testServer, _ *rawClient, sock *socket) {
 			sock.Abort(4002, "slow consumer")
 		}, 4002, false},
-		{"token revoked (Close 4001), slow reader", 4096, time.Millisecond, func(_ *testServer, _ *rawClient, sock *socket) {
+		{"token revoked (Close 4001 after its ERROR)", func(_ *testServer, _ *rawClient, sock *socket) {
 			sock.Send([]byte(`{"type":"ERROR","code":"token_revoked","message":"revoked"}`), "")
 			sock.Close(4001, "token_revoked")
 		}, 4001, true},
-		{"server shutdown (1001), slow reader", 4096, time.Millisecond, func(ts *testServer, _ *rawClient, _ *socket) {
+		{"server shutdown (1001)", func(ts *testServer, _ *rawClient, _ *socket) {
 			go func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
@@ -250,68 +234,105 @@ func TestEveryCloseDuringWritesEndsWithWholeFrames(t *testing.T) {
 			}()
 		}, 1001, true},
 	}
-	const rounds = 6
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			for round := range rounds {
-				ts := startServer(t, Config{})
-				c := ts.rawDialBuf(t, authFrame("a"), tc.readBuffer)
-				c.message("AUTH_OK", 5*time.Second)
-				sock := ts.onlySocket()
-				var sent atomic.Int64
-				stop := make(chan struct{})
-				senderDone := make(chan struct{})
-				go func() { // a busy widget; the connection actor would not queue past its limit either
-					defer close(senderDone)
-					for i := 0; ; {
-						select {
-						case <-stop:
-							return
-						case <-sock.done:
-							return
-						default:
-						}
-						if sock.queued() > 64 {
-							time.Sleep(200 * time.Microsecond)
-							continue
-						}
-						sock.Send(paddedEvent(i, 1000+i%7*300), "")
-						sent.Add(1)
-						i++
-					}
-				}()
-				streamed := make(chan []byte, 1)
-				readErr := make(chan error, 1)
-				go func() {
-					b, err := c.readStreamPaced(t, tc.pause, 20*time.Second)
-					readErr <- err
-					streamed <- b
-				}()
-				eventually(t, 10*time.Second, "frames flow", func() bool { return sent.Load() > 100 })
-				time.Sleep(time.Duration(round) * 3 * time.Millisecond)
-				before := sent.Load()
-				tc.close(ts, c, sock)
-				if err := <-readErr; err != nil {
-					close(stop)
-					t.Fatal(err)
-				}
-				close(stop)
-				<-senderDone
-				s := parseServerStream(t, <-streamed)
-				for i, m := range s.texts {
-					if !strings.Contains(m, fmt.Sprintf(`"event":"e%d"`, i)) && !strings.Contains(m, `"ERROR"`) {
-						t.Fatalf("round %d: message %d is %.60s: a frame is missing or out of order", round, i, m)
-					}
-				}
-				if s.closeCode != tc.want || s.cut != 0 {
-					t.Fatalf("round %d: %d whole messages, then close %d and %d bytes of a frame; want close %d after whole frames",
-						round, len(s.texts), s.closeCode, s.cut, tc.want)
-				}
-				if tc.flushes && int64(len(s.texts)) < before {
-					t.Fatalf("round %d: %d messages before the close, %d were queued before it", round, len(s.texts), before)
-				}
+	const rounds = 4
+	for _, tc := range closes {
+		for _, stalled := range []bool{false, true} {
+			name := tc.name + ", fast reader"
+			if stalled {
+				name = tc.name + ", stalled reader"
 			}
-		})
+			t.Run(name, func(t *testing.T) {
+				for round := range rounds {
+					closeDuringWrites(t, round, stalled, tc.close, tc.want, tc.flushes)
+				}
+			})
+		}
+	}
+}
+
+// closeDuringWrites is one round of TestEveryCloseDuringWritesEndsWithWholeFrames.
+func closeDuringWrites(t *testing.T, round int, stalled bool, closeIt func(*testServer, *rawClient, *socket), want int, flushes bool) {
+	t.Helper()
+	ts := startServer(t, Config{})
+	readBuffer := 0
+	if stalled {
+		readBuffer = 4096
+	}
+	c := ts.rawDialBuf(t, authFrame("a"), readBuffer)
+	c.message("AUTH_OK", 5*time.Second)
+	sock := ts.onlySocket()
+	var sent atomic.Int64
+	stop := make(chan struct{})
+	senderDone := make(chan struct{})
+	defer func() { close(stop); <-senderDone }()
+	go func() { // a busy widget; the connection actor would not queue past its limit either
+		defer close(senderDone)
+		for i := 0; ; {
+			select {
+			case <-stop:
+				return
+			case <-sock.done:
+				return
+			default:
+			}
+			if sock.queued() >= 64 {
+				time.Sleep(200 * time.Microsecond)
+				continue
+			}
+			sock.Send(paddedEvent(i, 1000+i%7*300), "")
+			sent.Add(1)
+			i++
+		}
+	}()
+	type result struct {
+		b   []byte
+		err error
+	}
+	read := make(chan result, 1)
+	resume := make(chan struct{})
+	go func() {
+		if stalled {
+			<-resume
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		b, err := io.ReadAll(c.br)
+		if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+			err = fmt.Errorf("the server did not end the connection within 20 s (%d bytes read)", len(b))
+		} else {
+			err = nil // EOF, or a reset after the data
+		}
+		read <- result{b, err}
+	}()
+	if stalled {
+		eventually(t, 10*time.Second, "the writer backs up", func() bool { return sock.queued() >= 64 && ts.srv.writers.n.Load() > 0 })
+	} else {
+		eventually(t, 10*time.Second, "frames flow", func() bool { return sent.Load() > 100 })
+	}
+	time.Sleep(time.Duration(round) * 3 * time.Millisecond)
+	before := sent.Load()
+	closeIt(ts, c, sock)
+	close(resume)
+	r := <-read
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	s := parseServerStream(t, r.b)
+	events := 0
+	for _, m := range s.texts {
+		if strings.Contains(m, `"type":"ERROR"`) {
+			continue // rate-limit refusals, the revoked token's ERROR
+		}
+		if !strings.Contains(m, fmt.Sprintf(`"event":"e%d"`, events)) {
+			t.Fatalf("round %d: event %d is %.60s: a frame is missing or out of order", round, events, m)
+		}
+		events++
+	}
+	if s.closeCode != want || s.cut != 0 {
+		t.Fatalf("round %d: %d whole messages, then close %d and %d bytes of a frame; want close %d after whole frames",
+			round, len(s.texts), s.closeCode, s.cut, want)
+	}
+	if flushes && int64(events) < before {
+		t.Fatalf("round %d: %d events before the close, %d were queued before it", round, events, before)
 	}
 }
 

@@ -50,12 +50,10 @@ func pollReader(conn net.Conn) (r *reader, ended chan struct{}) {
 // fdOf is conn's descriptor number.
 func fdOf(t *testing.T, conn net.Conn) int {
 	t.Helper()
-	raw, err := conn.(syscall.Conn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
+	fd := fdNum(conn)
+	if fd < 0 {
+		t.Fatal("no descriptor")
 	}
-	fd := -1
-	_ = raw.Control(func(f uintptr) { fd = int(f) })
 	return fd
 }
 

@@ -184,7 +184,9 @@ func (s *socket) enqueue(wire []byte, key string) bool {
 // Close implements actors.Socket: flush, then close.
 func (s *socket) Close(code int, reason string) { s.requestClose(code, reason, true) }
 
-// Abort implements actors.Socket: close without flushing.
+// Abort implements actors.Socket: close without flushing what is queued.
+// A frame partly written is finished first (within closeGrace, with the
+// close frame), as a close frame cannot follow part of a frame (writer.go).
 func (s *socket) Abort(code int, reason string) {
 	if code == protocol.CloseSlowConsumer {
 		s.counts.SlowConsumerClosed() // the connection found the queue full
