@@ -164,7 +164,7 @@ func (m *Member) Stop() {
 		return
 	}
 	m.topology.leaving()
-	m.Cluster.Shutdown(true)
+	m.withoutLibraryShutdownPanic("cluster shutdown", func() { m.Cluster.Shutdown(true) })
 }
 
 // StopLast is Stop for a member no other member outlives (alone, or a test
@@ -182,7 +182,10 @@ func (m *Member) StopLast() {
 	// The remote's graceful stop waits for its endpoint writers: 10 s for
 	// one still dialling a member that died. No one is left to read them.
 	done := make(chan struct{})
-	go func() { c.Remote.Shutdown(true); close(done) }()
+	go func() {
+		defer close(done)
+		m.withoutLibraryShutdownPanic("remote shutdown", func() { c.Remote.Shutdown(true) })
+	}()
 	select {
 	case <-done:
 	case <-time.After(time.Second):
