@@ -78,7 +78,7 @@ func (c *client) next() (map[string]json.RawMessage, error) {
 	line, _, _ := bytes.Cut(data, []byte("\n"))
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(line, &m); err != nil {
-		c.t.Fatalf("reply %s: %v", data, err)
+		return nil, fmt.Errorf("reply %s: %w", data, err)
 	}
 	return m, nil
 }
@@ -108,7 +108,11 @@ func publish(t *testing.T, s *Server, key, body string) (int, string) {
 }
 
 // TestPublishReachesSubscriber: a token connection subscribes to the
-// channel and receives what the API publishes, data untouched.
+// channel and receives what the API publishes, data untouched and in order.
+// The library drops a publication without offset (no history) that comes
+// while a subscribe is being completed — after the reply can already have
+// reached the client — so the first publications repeat until one arrives;
+// from then on every one must.
 func TestPublishReachesSubscriber(t *testing.T) {
 	s := startTest(t)
 	c := dial(t, s)
@@ -117,22 +121,70 @@ func TestPublishReachesSubscriber(t *testing.T) {
 	if m, err := c.next(); err != nil || m["subscribe"] == nil {
 		t.Fatalf("subscribe: %s, %v", m["error"], err)
 	}
-	if code, body := publish(t, s, testKey, `{"channel":"stream","data":{"seq":7}}`); code != 200 || body != `{"result":{}}` {
-		t.Fatalf("publish: %d %s", code, body)
+	pushes := make(chan map[string]json.RawMessage, 100)
+	go func() {
+		defer close(pushes)
+		for {
+			m, err := c.next()
+			if err != nil {
+				return
+			}
+			pushes <- m
+		}
+	}()
+	seq := 0
+	pub := func() {
+		seq++
+		body := fmt.Sprintf(`{"channel":"stream","data":{"seq":%d}}`, seq)
+		if code, reply := publish(t, s, testKey, body); code != 200 || reply != `{"result":{}}` {
+			t.Fatalf("publish: %d %s", code, reply)
+		}
 	}
-	m, err := c.next()
-	if err != nil {
-		t.Fatal(err)
+	got := func(m map[string]json.RawMessage) int {
+		var push struct {
+			Channel string `json:"channel"`
+			Pub     struct {
+				Data struct {
+					Seq int `json:"seq"`
+				} `json:"data"`
+			} `json:"pub"`
+		}
+		if err := json.Unmarshal(m["push"], &push); err != nil || push.Channel != "stream" || push.Pub.Data.Seq == 0 {
+			t.Fatalf("push %s: want a publication on stream", m["push"])
+		}
+		return push.Pub.Data.Seq
 	}
-	var push struct {
-		Channel string `json:"channel"`
-		Pub     struct {
-			Data json.RawMessage `json:"data"`
-		} `json:"pub"`
+	var first int
+	for deadline := time.Now().Add(3 * time.Second); first == 0 && time.Now().Before(deadline); {
+		pub()
+		select {
+		case m := <-pushes:
+			first = got(m)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	_ = json.Unmarshal(m["push"], &push)
-	if push.Channel != "stream" || string(push.Pub.Data) != `{"seq":7}` {
-		t.Fatalf("push %s: want the publication on stream", m["push"])
+	if first == 0 {
+		t.Fatalf("none of %d publications reached the subscriber", seq)
+	}
+	for len(pushes) > 0 { // repeats published while the first was on its way
+		first = got(<-pushes)
+	}
+	last := seq
+	for range 5 {
+		pub()
+	}
+	for want := first + 1; want <= last+5; want++ {
+		select {
+		case m, ok := <-pushes:
+			if !ok {
+				t.Fatalf("connection ended before publication %d", want)
+			}
+			if n := got(m); n != want {
+				t.Fatalf("publication %d, want %d: every publication once, in order", n, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("publication %d did not arrive", want)
+		}
 	}
 }
 
