@@ -106,7 +106,20 @@ func TestRoomCallsKeepOrderAndNeverBlockWidgets(t *testing.T) {
 	}
 	h.subscribe("w1") // a widget, while the room's call is held
 	// Events published while subscribing: one older than the snapshot, one newer.
-	time.Sleep(500 * time.Millisecond) // the relay has the join (generous: -race on a busy machine)
+	// The connection sends its join to the relay before it calls Subscribe,
+	// so once the call is seen the join is ahead of these events in the
+	// relay's mailbox (a fixed sleep here was too short under -race at load).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		rooms.mu.Lock()
+		called := len(rooms.calls) > 0
+		rooms.mu.Unlock()
+		if called {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the room's subscribe was never called")
+		}
+	}
 	relay := actors.LocalRelay(h.system)
 	h.system.Root.Send(relay, roomEvent(roompb.RoomEvent_STATE, 9, ""))
 	h.system.Root.Send(relay, roomEvent(roompb.RoomEvent_PRESENCE, 11, "bob"))
