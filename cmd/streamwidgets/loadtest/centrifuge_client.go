@@ -98,28 +98,12 @@ func parseCentrifuge(line []byte) (kind int, channel string, seq int64, rep cfRe
 // connectAndReadCentrifuge is connectAndRead for the centrifuge target:
 // one connection's life, its error saying how it ended.
 func (s *session) connectAndReadCentrifuge(ctx context.Context, r *run) error {
-	select {
-	case r.dialSlots <- struct{}{}:
-	case <-ctx.Done():
-		return errStopping
-	}
-	t0 := time.Now()
-	ws, err := r.dialer.dial(ctx)
+	c, t0, closeConn, err := s.dial(ctx, r)
 	if err != nil {
-		<-r.dialSlots
 		return err
 	}
-	c := &conn{ws: ws}
-	s.c.Store(c)
-	defer func() {
-		s.c.Store(nil)
-		if s.ready.Swap(false) {
-			r.connected.Add(-1)
-		}
-		_ = ws.Close()
-	}()
-	stop := context.AfterFunc(ctx, c.abort)
-	defer stop()
+	defer closeConn()
+	ws := c.ws
 	w := s.widgets[0]
 	err = c.write(centrifugeConnectCmd(s.token))
 	if err == nil {

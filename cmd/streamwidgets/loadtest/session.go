@@ -70,33 +70,45 @@ func (s *session) loop(ctx context.Context, r *run, delay time.Duration) {
 	}
 }
 
-// connectAndRead runs one connection; its error says how it ended.
-func (s *session) connectAndRead(ctx context.Context, r *run) error {
-	if r.cfg.Target == TargetCentrifuge {
-		return s.connectAndReadCentrifuge(ctx, r)
-	}
+// dial takes a dial slot and opens one connection for the session; the
+// returned func closes it and takes it off the connected count. The slot
+// is the caller's to give back once the connection is set up.
+func (s *session) dial(ctx context.Context, r *run) (*conn, time.Time, func(), error) {
 	select {
 	case r.dialSlots <- struct{}{}:
 	case <-ctx.Done():
-		return errStopping
+		return nil, time.Time{}, nil, errStopping
 	}
 	t0 := time.Now()
 	ws, err := r.dialer.dial(ctx)
 	if err != nil {
 		<-r.dialSlots
-		return err
+		return nil, t0, nil, err
 	}
 	c := &conn{ws: ws}
 	s.c.Store(c)
-	defer func() {
+	stop := context.AfterFunc(ctx, c.abort)
+	return c, t0, func() {
+		stop()
 		s.c.Store(nil)
 		if s.ready.Swap(false) {
 			r.connected.Add(-1)
 		}
 		_ = ws.Close()
-	}()
-	stop := context.AfterFunc(ctx, c.abort)
-	defer stop()
+	}, nil
+}
+
+// connectAndRead runs one connection; its error says how it ended.
+func (s *session) connectAndRead(ctx context.Context, r *run) error {
+	if r.cfg.Target == TargetCentrifuge {
+		return s.connectAndReadCentrifuge(ctx, r)
+	}
+	c, t0, closeConn, err := s.dial(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer closeConn()
+	ws := c.ws
 	err = c.write(authFrame(s.token))
 	for _, w := range s.widgets {
 		if err == nil {
