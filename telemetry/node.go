@@ -44,7 +44,7 @@ func (n *Node) Register(reg prometheus.Registerer, sockets func() SocketGauges, 
 		gauge("streamwidgets_widget_subscriptions", "Sessions subscribed to the widget grains active on this node.", func() float64 { return float64(w.subscriptions.Load()) }),
 		counter("streamwidgets_widget_state_coalesced_total", "State broadcasts a grain replaced by a newer state before sending (the throttle sends at most 10 state updates per second per widget by default).", w.coalesced.Load),
 		counter("streamwidgets_relay_deliveries_total", "Widget events the relay handed to local connections (one per event and subscribed socket).", w.deliveries.Load),
-		gauge("streamwidgets_go_heap_live_bytes", "Heap bytes live as of the last GC (runtime/metrics /gc/heap/live:bytes): memory kept, without garbage not yet collected.", heapLive),
+		gauge("streamwidgets_go_heap_live_bytes", "Heap bytes live as of the last GC (runtime/metrics /gc/heap/live:bytes): memory kept, without garbage not yet collected.", HeapLive),
 	}
 	if sockets != nil {
 		cs = append(cs,
@@ -68,7 +68,9 @@ func (n *Node) Register(reg prometheus.Registerer, sockets func() SocketGauges, 
 	return nil
 }
 
-func heapLive() float64 {
+// HeapLive is the heap kept live as of the last GC, in bytes (0 where the
+// runtime does not report it).
+func HeapLive() float64 {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {

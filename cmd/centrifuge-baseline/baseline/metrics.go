@@ -1,11 +1,12 @@
 package baseline
 
 import (
-	"runtime/metrics"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/streamwidgets/streamwidgets/telemetry"
 )
 
 // Metric names the load tool reads besides the process and Go collectors'
@@ -34,7 +35,7 @@ func newMetrics() (*metricsSet, error) {
 			Help: "Publications handed to subscribed connections on this node (one per publication and subscriber, counted at publish)."},
 			func() float64 { return float64(m.deliveries.Load()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: MetricHeapLive,
-			Help: "Heap bytes live as of the last GC (runtime/metrics /gc/heap/live:bytes)."}, heapLive),
+			Help: "Heap bytes live as of the last GC (runtime/metrics /gc/heap/live:bytes)."}, telemetry.HeapLive),
 	}
 	for _, c := range cs {
 		if err := m.reg.Register(c); err != nil {
@@ -42,13 +43,4 @@ func newMetrics() (*metricsSet, error) {
 		}
 	}
 	return m, nil
-}
-
-func heapLive() float64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return float64(s[0].Value.Uint64())
 }
