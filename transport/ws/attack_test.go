@@ -461,21 +461,7 @@ func TestPollerRefusesASocketAlreadyEnded(t *testing.T) {
 		t.Skip("no epoll")
 	}
 	defer p.stop()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := tcpPair(t)
 	sock := newSocket(conn, 8, time.Second, nil)
 	sock.endWrite() // e.g. Shutdown's close frame went out first
 	ended := make(chan struct{})

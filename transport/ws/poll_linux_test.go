@@ -15,28 +15,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// tcpPair is the server side of a loopback TCP connection (the client side
-// is closed with the test).
-func tcpPair(t *testing.T) net.Conn {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
-
 // pollReader is a reader for conn as handle makes it, without a server:
 // ended is closed when its session ends.
 func pollReader(conn net.Conn) (r *reader, ended chan struct{}) {
