@@ -147,6 +147,11 @@ func (s *session) connectAndReadCentrifuge(ctx context.Context, r *run) error {
 			case kind == cfPing:
 				if pong {
 					if err := c.write([]byte("{}")); err != nil {
+						// At the end of a run the closing frame may
+						// already be out when a ping arrives.
+						if ctx.Err() != nil || r.stopping.Load() {
+							return errStopping
+						}
 						return fmt.Errorf("pong: %w", err)
 					}
 				}
