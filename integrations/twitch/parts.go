@@ -23,6 +23,9 @@ type Intervals struct {
 	CallTimeout time.Duration
 	// DeliveryTimeout bounds delivering one action to the widgets. Default 5s.
 	DeliveryTimeout time.Duration
+	// HelixLag is how long a stream.online/offline from EventSub outweighs a
+	// Helix poll that still says otherwise. Default 3m.
+	HelixLag time.Duration
 }
 
 func (i Intervals) withDefaults() Intervals {
@@ -37,6 +40,7 @@ func (i Intervals) withDefaults() Intervals {
 	def(&i.Schedule, 10*time.Minute)
 	def(&i.CallTimeout, 10*time.Second)
 	def(&i.DeliveryTimeout, 5*time.Second)
+	def(&i.HelixLag, 3*time.Minute)
 	return i
 }
 
@@ -59,6 +63,7 @@ type shared struct {
 	tokens *integrations.TokenSource
 	helix  *Helix
 	oauth  *OAuth
+	live   liveMark
 }
 
 // Part names, as they appear in the status.

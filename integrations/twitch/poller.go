@@ -140,6 +140,9 @@ func streamJob(s *shared) pollJob {
 		if err != nil {
 			return nil, err
 		}
+		if s.live.contradicts(st.Live, time.Now(), s.iv.HelixLag) {
+			return nil, nil // Helix has not caught up with EventSub yet
+		}
 		p := map[string]any{"live": st.Live, "viewers": st.Viewers}
 		if st.Live {
 			p["started_at"] = st.StartedAt.UTC().Format(time.RFC3339)

@@ -431,6 +431,9 @@ func (se *session) onNotification(ctx actor.Context, msg Message) {
 	for _, a := range acts {
 		se.deliver(a)
 	}
+	if t := n.Subscription.Type; t == "stream.online" || t == "stream.offline" {
+		se.s.live.set(t == "stream.online", time.Now())
+	}
 	if err := se.window.Mark(c, id); err != nil {
 		se.log.Error("could not record a delivered notification; a redelivery may repeat it", zap.String("message_id", id), zap.Error(err))
 	}
