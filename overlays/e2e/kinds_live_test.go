@@ -120,14 +120,14 @@ func TestScheduleOverlayDropsPastStreams(t *testing.T) {
 		{"id":"a","title":"Ends in a moment","start":%q,"end":%q,"category":"Just Chatting"},
 		{"id":"b","title":"Speedrun night","start":%q,"category":"Celeste"},
 		{"id":"c","title":"Chess with chat","start":%q,"category":"Chess"}]}`,
-		at(-time.Hour), at(3*time.Second), at(26*time.Hour), at(50*time.Hour)))
-	waitFor(t, tab, "three streams, the live one first", texts(".sc-name"), 5*time.Second, equals("Ends in a moment|Speedrun night|Chess with chat"))
-	if got := eval(t, tab, text(".sc-item.next .sc-when")); got != "Live now" {
-		t.Fatalf("the running stream is labelled %q", got)
-	}
+		at(-time.Hour), at(8*time.Second), at(26*time.Hour), at(50*time.Hour)))
+	// Names and label read at once: on a loaded machine a separate read
+	// could land after the running stream ended.
+	waitFor(t, tab, "three streams, the live one first and labelled so", texts(".sc-name")+`+"|"+`+text(".sc-item.next .sc-when"), 5*time.Second,
+		equals("Ends in a moment|Speedrun night|Chess with chat|Live now"))
 	widgetShot(t, tab, "schedule")
 	// Once it is over it leaves the page (and the server's timer drops it).
-	waitFor(t, tab, "the finished stream dropped", texts(".sc-name"), 8*time.Second, equals("Speedrun night|Chess with chat"))
+	waitFor(t, tab, "the finished stream dropped", texts(".sc-name"), 15*time.Second, equals("Speedrun night|Chess with chat"))
 }
 
 // TestGalleryOfTheFirstKinds takes the README gallery's countdown and goal
