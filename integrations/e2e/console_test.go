@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/streamwidgets/streamwidgets/integrations/twitch/twitchfake"
+	"github.com/streamwidgets/streamwidgets/overlays/browsertest"
 )
 
 // TestConsoleConnectsTwitchAndShowsARevocation: in a real browser the
@@ -18,9 +18,9 @@ import (
 // manager with the connection running; when they revoke access on Twitch,
 // the panel says so and what to do.
 func TestConsoleConnectsTwitchAndShowsARevocation(t *testing.T) {
-	path, err := exec.LookPath("chromium")
+	path, err := browsertest.Path()
 	if err != nil {
-		t.Fatal("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+		t.Fatal(err)
 	}
 	fake := twitchfake.New(t)
 	fake.AddUser(twitchfake.User{ID: "100", Login: "anastreams", DisplayName: "AnaStreams"})
@@ -30,9 +30,7 @@ func TestConsoleConnectsTwitchAndShowsARevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browsertest.Options(path, t.TempDir(), 1280, 900)...)
 	defer cancelAlloc()
 	tab, cancel := chromedp.NewContext(alloc)
 	defer cancel()

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
 	"github.com/streamwidgets/streamwidgets/integrations/twitch"
 	"github.com/streamwidgets/streamwidgets/integrations/twitch/twitchfake"
+	"github.com/streamwidgets/streamwidgets/overlays/browsertest"
 )
 
 type node struct {
@@ -108,9 +108,9 @@ func (n *node) connect() {
 // through the REST flow; a follow sent by the fake Twitch appears in a real
 // browser's alert overlay within 1 s.
 func TestFollowShowsInTheOBSOverlayWithinASecond(t *testing.T) {
-	path, err := exec.LookPath("chromium")
+	path, err := browsertest.Path()
 	if err != nil {
-		t.Fatal("chromium is not installed (apt-get install -y chromium; .ci/run does it)")
+		t.Fatal(err)
 	}
 	fake := twitchfake.New(t)
 	b := twitchfake.User{ID: "100", Login: "anastreams", DisplayName: "AnaStreams"}
@@ -135,8 +135,7 @@ func TestFollowShowsInTheOBSOverlayWithinASecond(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-timer-throttling", true), chromedp.UserDataDir(t.TempDir()))
+	opts := append(browsertest.Options(path, t.TempDir(), 1280, 900), chromedp.Flag("disable-background-timer-throttling", true))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	tab, cancel := chromedp.NewContext(alloc)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/streamwidgets/streamwidgets/cmd/streamwidgets/app"
+	"github.com/streamwidgets/streamwidgets/overlays/browsertest"
 )
 
 // server is a real node; restart keeps its data dir and address.
@@ -77,17 +77,6 @@ func browser(t *testing.T) context.Context {
 	return newContext(t, sharedBrowser(t, "plain"))
 }
 
-// browserFlags are the Chromium flags this workplace needs, for every
-// shared browser.
-func browserFlags(path, dir string) []chromedp.ExecAllocatorOption {
-	return append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(dir), chromedp.WindowSize(1440, 900),
-	)
-}
-
 // browsers are started once per test process, one per flavour (extra
 // flags), and shared by the tests, which may run in parallel: a Chromium
 // start costs seconds of CPU, a browser context a fraction of that.
@@ -113,15 +102,15 @@ func sharedBrowser(t *testing.T, name string, extra ...chromedp.ExecAllocatorOpt
 	} else if b != nil {
 		b.close()
 	}
-	path, err := exec.LookPath("chromium")
+	path, err := browsertest.Path()
 	if err != nil {
-		t.Fatal("chromium is not installed: run `bash .ci/setup` (apt-get install -y chromium)")
+		t.Fatal(err)
 	}
 	dir, err := os.MkdirTemp("", "streamwidgets-chromium-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(browserFlags(path, dir), extra...)...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(browsertest.Options(path, dir, 1440, 900), extra...)...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	b := &chromium{ctx: ctx, cancel: func() { cancel(); cancelAlloc() }, dir: dir}
 	if err := chromedp.Do(ctx); err != nil {
