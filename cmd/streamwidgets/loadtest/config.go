@@ -128,7 +128,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	setDur(&c.Duration, p.Duration)
 	setDur(&c.RampUp, p.RampUp)
-	setDur(&c.StormAt, p.StormAt)
+	if c.StormAt == 0 && p.StormAt > 0 {
+		// The profile's storm comes at the same share of a shorter or
+		// longer run (a third of it), so --duration alone always fits.
+		c.StormAt = time.Duration(float64(c.Duration) * float64(p.StormAt) / float64(p.Duration))
+	}
 	setDur(&c.Settle, 5*time.Second)
 	setInt(&c.SocketsPerAddress, 90)
 	setInt(&c.DialConcurrency, 256)

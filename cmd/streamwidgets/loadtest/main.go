@@ -32,7 +32,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&cfg.ActionRate, "rate", 0, "actions per second per widget (goal set), fixed schedule")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "length of the action phase")
 	fs.DurationVar(&cfg.RampUp, "ramp-up", 0, "spread the connects over this long before the actions")
-	fs.DurationVar(&cfg.StormAt, "storm-at", 0, "cut every viewer socket at once this far into the actions, and reconnect them all (connection-storm: 10s)")
+	fs.DurationVar(&cfg.StormAt, "storm-at", 0, "cut every viewer socket at once this far into the actions, and reconnect them all (connection-storm: a third of --duration)")
 	fs.DurationVar(&cfg.Settle, "settle", 0, "after the last action, how long subscribers may take to show the final value (default 5s)")
 	fs.IntVar(&cfg.SocketsPerAddress, "sockets-per-address", 0, "loopback only: spread sockets over 127.0.0.2, .3, … with at most this many each (default 90; the server allows 100 per address); -1: one address")
 	fs.IntVar(&cfg.DialConcurrency, "dial-concurrency", 0, "connects in flight at once (default 256)")

@@ -73,6 +73,11 @@ func TestConfigRefusesUnboundedRuns(t *testing.T) {
 	if err != nil || c.widgets() != 1000 || c.ManagersPerUser != 2 {
 		t.Fatalf("many-small-streams defaults: %d widgets, %d managers/user, %v", c.widgets(), c.ManagersPerUser, err)
 	}
+	// A short connection storm without --storm-at storms a third of the way in.
+	c, err = Config{Token: tok, URL: "http://127.0.0.1:1", Profile: "connection-storm", Duration: 6 * time.Second}.withDefaults()
+	if err != nil || c.StormAt != 2*time.Second {
+		t.Fatalf("connection-storm --duration 6s: storm at %v, %v", c.StormAt, err)
+	}
 }
 
 func TestActionFrameIsValidJSON(t *testing.T) {
