@@ -2,12 +2,8 @@ package restapi
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"net/url"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"go.uber.org/zap"
@@ -17,27 +13,6 @@ import (
 	"github.com/streamwidgets/streamwidgets/integrations/twitch"
 	"github.com/streamwidgets/streamwidgets/persistence"
 )
-
-// The OAuth flow: connect seals {user, PKCE verifier, nonce, expiry} into
-// the state parameter (only this server can open it; the verifier never
-// leaves it in clear) and sets the nonce in an HttpOnly cookie scoped to
-// the callback. The callback accepts a state only with its cookie (the
-// browser that started the flow), once (a claim in the shared store, so
-// any node may receive it), before it expires.
-
-const (
-	flowTTL     = 10 * time.Minute
-	stateAAD    = "oauth-state:twitch"
-	flowCookie  = "sw_oauth_twitch"
-	callbackURL = "/integrations/twitch/callback"
-)
-
-type flowState struct {
-	User     string `json:"u"`
-	Verifier string `json:"v"`
-	Nonce    string `json:"n"`
-	Expires  int64  `json:"e"`
-}
 
 func randomToken() string {
 	b := make([]byte, 24)
@@ -51,65 +26,28 @@ func (a *api) twitchConnect(c *fiber.Ctx) error {
 			"the server has no Twitch application: the operator sets --twitch-client-id and --twitch-client-secret (README: Connect Twitch)")
 	}
 	verifier, challenge := twitch.NewPKCE()
-	fs := flowState{User: userOf(c), Verifier: verifier, Nonce: randomToken(), Expires: time.Now().Add(flowTTL).Unix()}
-	plain, _ := json.Marshal(fs)
-	state, err := a.d.Keys.Seal(plain, []byte(stateAAD))
+	state, err := a.begin(c, twitchFlow, verifier)
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: flowCookie, Value: fs.Nonce, Path: callbackURL, MaxAge: int(flowTTL.Seconds()),
-		HTTPOnly: true, Secure: a.d.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
 	return c.JSON(fiber.Map{"data": fiber.Map{
 		"authorize_url": twitch.NewOAuth(a.d.Twitch).AuthorizeURL(state, challenge, twitch.ScopeNames()),
 		"scopes":        twitch.Scopes,
 	}})
 }
 
-// back sends the browser to the console with the flow's outcome in the
-// fragment (never sent to a server, never logged).
-func back(c *fiber.Ctx, outcome string) error {
-	c.Cookie(&fiber.Cookie{Name: flowCookie, Value: "", Path: callbackURL, MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect("/#integrations="+url.QueryEscape("twitch:"+outcome), fiber.StatusSeeOther)
-}
-
 // twitchCallback finishes "Connect Twitch". Outcomes: connected, denied,
 // invalid_state, state_mismatch, expired, state_used, exchange_failed,
 // account_in_use, unavailable.
 func (a *api) twitchCallback(c *fiber.Ctx) error {
+	back := twitchFlow.back
 	log := a.d.Log
-	if a.d.Keys == nil {
-		return back(c, "invalid_state")
-	}
-	sealed := c.Query("state")
-	plain, err := a.d.Keys.Open(sealed, []byte(stateAAD))
-	if err != nil {
-		return back(c, "invalid_state")
-	}
-	var fs flowState
-	if json.Unmarshal(plain, &fs) != nil || fs.User == "" {
-		return back(c, "invalid_state")
-	}
-	if subtle.ConstantTimeCompare([]byte(c.Cookies(flowCookie)), []byte(fs.Nonce)) != 1 {
-		return back(c, "state_mismatch")
-	}
-	expires := time.Unix(fs.Expires, 0)
-	if time.Now().After(expires) {
-		return back(c, "expired")
+	fs, outcome := a.finish(c, twitchFlow)
+	if outcome != "" {
+		return back(c, outcome)
 	}
 	ctx, cancel := a.ctx(c)
 	defer cancel()
-	first, err := a.d.Once.ClaimOnce(ctx, "oauth:"+fs.Nonce, expires)
-	if err != nil {
-		log.Warn("cannot record the OAuth state; refusing the callback", zap.Error(err))
-		return back(c, "unavailable")
-	}
-	if !first {
-		return back(c, "state_used")
-	}
-	if c.Query("error") != "" {
-		return back(c, "denied")
-	}
 	oauth := twitch.NewOAuth(a.d.Twitch)
 	tok, err := oauth.Exchange(ctx, c.Query("code"), fs.Verifier)
 	if err != nil {
