@@ -87,9 +87,13 @@ func (a *api) finish(c *fiber.Ctx, f oauthFlow) (flowState, string) {
 }
 
 // back sends the browser to the console with the flow's outcome in the
-// fragment (never sent to a server, never logged).
+// fragment (never sent to a server, never logged). The flow's cookie goes
+// once its state was used; a callback with another state (forged, or
+// another flow's) leaves it, so it cannot cancel the flow under way.
 func (f oauthFlow) back(c *fiber.Ctx, outcome string) error {
-	c.Cookie(&fiber.Cookie{Name: f.cookie, Value: "", Path: f.callback, MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	if outcome != "invalid_state" && outcome != "state_mismatch" {
+		c.Cookie(&fiber.Cookie{Name: f.cookie, Value: "", Path: f.callback, MaxAge: -1, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/#integrations="+url.QueryEscape(f.service+":"+outcome), fiber.StatusSeeOther)
 }

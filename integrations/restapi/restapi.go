@@ -9,6 +9,10 @@
 //	POST   /integrations/twitch/connect    → {authorize_url, scopes}; sets the flow's cookie
 //	GET    /integrations/twitch/callback   Twitch's redirect (no sign-in: the sealed state says who)
 //	DELETE /integrations/twitch            revoke on Twitch, stop, delete
+//	GET    /integrations/spotify           one connection's status
+//	POST   /integrations/spotify/connect   → {authorize_url, scopes}; sets the flow's cookie
+//	GET    /integrations/spotify/callback  Spotify's redirect
+//	DELETE /integrations/spotify           stop, delete (Spotify cannot revoke)
 //	PUT    /integrations/lastfm            {"username"}
 //	DELETE /integrations/lastfm
 package restapi
@@ -24,6 +28,7 @@ import (
 
 	"github.com/streamwidgets/streamwidgets/integrations"
 	"github.com/streamwidgets/streamwidgets/integrations/grain"
+	"github.com/streamwidgets/streamwidgets/integrations/nowplaying"
 	"github.com/streamwidgets/streamwidgets/integrations/twitch"
 	"github.com/streamwidgets/streamwidgets/persistence"
 	"github.com/streamwidgets/streamwidgets/persistence/seal"
@@ -40,7 +45,8 @@ var _ Connections = (*grain.Client)(nil)
 
 // Deps is what the routes need.
 type Deps struct {
-	Twitch twitch.Config
+	Twitch  twitch.Config
+	Spotify nowplaying.SpotifyApp
 	// Verify checks a user JWT and returns the user id.
 	Verify func(ctx context.Context, token string) (string, error)
 	Creds  persistence.CredentialStore
@@ -82,14 +88,18 @@ func Register(app fiber.Router, d Deps) {
 		d.Timeout = 10 * time.Second
 	}
 	d.Log = d.Log.Named("integrations")
-	d.Twitch = d.Twitch.WithDefaults()
+	d.Twitch, d.Spotify = d.Twitch.WithDefaults(), d.Spotify.WithDefaults()
 	a := &api{d: d}
-	app.Get("/integrations/twitch/callback", a.twitchCallback) // Twitch's redirect: no bearer token
+	app.Get("/integrations/twitch/callback", a.twitchCallback) // the providers' redirects: no bearer token
+	app.Get("/integrations/spotify/callback", a.spotifyCallback)
 	g := app.Group("/integrations", a.authenticate)
 	g.Get("/", a.list)
 	g.Get("/twitch", a.twitchStatus)
 	g.Post("/twitch/connect", a.twitchConnect)
 	g.Delete("/twitch", a.twitchDisconnect)
+	g.Get("/spotify", a.spotifyStatus)
+	g.Post("/spotify/connect", a.spotifyConnect)
+	g.Delete("/spotify", a.spotifyDisconnect)
 	g.Put("/lastfm", a.lastfmPut)
 	g.Delete("/lastfm", a.lastfmDelete)
 }
@@ -127,7 +137,7 @@ type service struct {
 	Name       string              `json:"name"`
 	Configured bool                `json:"configured"`
 	Connected  bool                `json:"connected"`
-	Scopes     []twitch.Scope      `json:"scopes,omitempty"`
+	Scopes     any                 `json:"scopes,omitempty"`
 	Status     integrations.Status `json:"status"`
 }
 
@@ -136,15 +146,22 @@ func (a *api) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sp, err := a.status(c, grain.ServiceSpotify)
+	if err != nil {
+		return err
+	}
 	lf, err := a.status(c, grain.ServiceLastfm)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"data": []service{tw, lf}})
+	return c.JSON(fiber.Map{"data": []service{tw, sp, lf}})
 }
 
-func (a *api) twitchStatus(c *fiber.Ctx) error {
-	s, err := a.status(c, grain.ServiceTwitch)
+func (a *api) twitchStatus(c *fiber.Ctx) error  { return a.oneStatus(c, grain.ServiceTwitch) }
+func (a *api) spotifyStatus(c *fiber.Ctx) error { return a.oneStatus(c, grain.ServiceSpotify) }
+
+func (a *api) oneStatus(c *fiber.Ctx, svc string) error {
+	s, err := a.status(c, svc)
 	if err != nil {
 		return err
 	}
@@ -158,6 +175,8 @@ func (a *api) status(c *fiber.Ctx, svc string) (service, error) {
 	switch svc {
 	case grain.ServiceTwitch:
 		out.Name, out.Configured, out.Scopes = "Twitch", a.d.Twitch.Configured(), twitch.Scopes
+	case grain.ServiceSpotify:
+		out.Name, out.Configured, out.Scopes = "Spotify", a.d.Spotify.Configured(), spotifyScopes
 	case grain.ServiceLastfm:
 		out.Name, out.Configured = "Last.fm", a.d.LastfmEnabled
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/streamwidgets/streamwidgets/integrations"
+	"github.com/streamwidgets/streamwidgets/integrations/nowplaying"
+	"github.com/streamwidgets/streamwidgets/integrations/nowplaying/nowplayingfake"
 	"github.com/streamwidgets/streamwidgets/integrations/restapi"
 	"github.com/streamwidgets/streamwidgets/integrations/twitch"
 	"github.com/streamwidgets/streamwidgets/integrations/twitch/twitchfake"
@@ -61,6 +63,7 @@ func (c *conns) log() string {
 
 type env struct {
 	fake  *twitchfake.Server
+	sp    *nowplayingfake.Server
 	srv   *httptest.Server
 	creds persistence.CredentialStore
 	conns *conns
@@ -86,8 +89,15 @@ func newEnv(t *testing.T, configured bool) *env {
 	fake.AddClient(twitchfake.Client{ID: "cid", Secret: "csecret", RedirectURIs: []string{cfg.RedirectURL}})
 	fake.AddUser(twitchfake.User{ID: "100", Login: "streamer"})
 	fake.AddUser(twitchfake.User{ID: "200", Login: "other"})
+	e.sp = nowplayingfake.New(t)
+	spotify := nowplaying.SpotifyApp{AccountsURL: e.sp.URL(), APIBase: e.sp.URL() + "/v1",
+		RedirectURL: "http://" + e.srv.Listener.Addr().String() + "/integrations/spotify/callback"}
+	if configured {
+		spotify.ClientID, spotify.ClientSecret = "sp-cid", "sp-secret"
+		e.sp.SpotifyApp("sp-cid", "sp-secret", nowplayingfake.SpotifyUser{ID: "ana-sp", DisplayName: "Ana on Spotify"})
+	}
 	restapi.Register(app, restapi.Deps{
-		Twitch: cfg, Creds: e.creds, Once: st, Keys: keys, Connections: e.conns, LastfmEnabled: true,
+		Twitch: cfg, Spotify: spotify, Creds: e.creds, Once: st, Keys: keys, Connections: e.conns, LastfmEnabled: true,
 		Verify: func(_ context.Context, tok string) (string, error) {
 			if u, ok := strings.CutPrefix(tok, "jwt-"); ok {
 				return u, nil
@@ -140,7 +150,15 @@ type jar struct {
 func (j *jar) SetCookies(u *url.URL, cs []*http.Cookie) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.m[u.Host] = append(j.m[u.Host], cs...)
+	for _, c := range cs { // a cookie replaces the one of the same name and path, as in browsers
+		kept := j.m[u.Host][:0]
+		for _, old := range j.m[u.Host] {
+			if old.Name != c.Name || old.Path != c.Path {
+				kept = append(kept, old)
+			}
+		}
+		j.m[u.Host] = append(kept, c)
+	}
 }
 
 func (j *jar) Cookies(u *url.URL) []*http.Cookie {
@@ -261,13 +279,23 @@ func TestCallbackRefusesForgedReplayedAndForeignFlows(t *testing.T) {
 	if loc := fh.Get("Location"); !strings.Contains(loc, "invalid_state") {
 		t.Fatalf("forged state: %s", loc)
 	}
-	// Alice's own callback works once.
+	// Alice's own callback works once, even replayed with her cookie.
+	cu, _ := url.Parse(callback)
+	cookies := alice.c.Jar.Cookies(cu)
 	_, _, ah := alice.do("GET", callback, "")
 	if loc := ah.Get("Location"); !strings.Contains(loc, "connected") {
 		t.Fatalf("alice: %s", loc)
 	}
-	_, _, rh := alice.do("GET", callback, "")
-	if loc := rh.Get("Location"); !strings.Contains(loc, "state_used") {
+	replay, _ := http.NewRequest("GET", callback, nil)
+	for _, c := range cookies {
+		replay.AddCookie(c)
+	}
+	resp, err := mallory.c.Do(replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "state_used") {
 		t.Fatalf("replay: %s", loc)
 	}
 	// Denied on Twitch.

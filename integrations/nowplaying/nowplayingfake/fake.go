@@ -33,16 +33,24 @@ type Server struct {
 	calls    map[string]int
 	spTokens map[string]string // refresh -> access
 	apiKey   string
+
+	spClient, spSecret string
+	spApprover         SpotifyUser
+	spCodes            map[string]spotifyCode
+	spUsers            map[string]SpotifyUser // access -> user
 }
 
 // New starts the fake and stops it at the end of the test.
 func New(t testing.TB) *Server {
 	s := &Server{pretzel: map[string]*Track{}, spotify: map[string]*Track{}, lastfm: map[string]*Track{},
-		failures: map[string][]int{}, calls: map[string]int{}, spTokens: map[string]string{}, apiKey: "lastfm-key"}
+		failures: map[string][]int{}, calls: map[string]int{}, spTokens: map[string]string{}, apiKey: "lastfm-key",
+		spCodes: map[string]spotifyCode{}, spUsers: map[string]SpotifyUser{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /playing/twitch/{channel}/json", s.servePretzel)
 	mux.HandleFunc("GET /v1/me/player/currently-playing", s.serveSpotify)
 	mux.HandleFunc("POST /api/token", s.spotifyToken)
+	mux.HandleFunc("GET /authorize", s.spotifyAuthorize)
+	mux.HandleFunc("GET /v1/me", s.spotifyMe)
 	mux.HandleFunc("GET /2.0/", s.serveLastfm)
 	s.http = httptest.NewServer(mux)
 	t.Cleanup(s.http.Close)

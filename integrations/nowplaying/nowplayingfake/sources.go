@@ -87,6 +87,10 @@ func (s *Server) spotifyToken(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.PostForm.Get("grant_type") == "authorization_code" {
+		s.spotifyCodeGrant(w, r)
+		return
+	}
 	access, ok := s.spTokens[r.PostForm.Get("refresh_token")]
 	if r.PostForm.Get("grant_type") != "refresh_token" || !ok {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Invalid refresh token"})
