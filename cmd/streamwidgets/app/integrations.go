@@ -39,6 +39,10 @@ type IntegrationsConfig struct {
 	// PretzelBase is Pretzel's API (now playing for Twitch channels); empty
 	// turns Pretzel off.
 	PretzelBase string
+	// Spotify is the registered Spotify application ("Connect Spotify" for
+	// now playing); without a client id and secret it is off. RedirectURL
+	// defaults like Twitch's, ending in /integrations/spotify/callback.
+	Spotify nowplaying.SpotifyApp
 	// LastfmAPIKey turns Last.fm on; LastfmBase defaults to https://ws.audioscrobbler.com.
 	LastfmAPIKey persistence.Secret
 	LastfmBase   string
@@ -71,7 +75,7 @@ func (a *App) openIntegrations() ([]grains.Option, error) {
 	case ic.CredentialsKeys != "":
 		keys, err = seal.ParseKeyring(ic.CredentialsKeys.Reveal())
 	case a.cfg.Store == "dynamodb":
-		if ic.Twitch.Configured() || ic.LastfmAPIKey != "" {
+		if ic.Twitch.Configured() || ic.Spotify.Configured() || ic.LastfmAPIKey != "" {
 			return nil, errors.New("app: --credentials-keys (STREAMWIDGETS_CREDENTIALS_KEYS) is required with --store dynamodb when an integration is configured, the same on every node: kid:base64key, e.g. k1:$(openssl rand -base64 32)")
 		}
 		return nil, nil // nothing to run: the grains answer not_configured
@@ -93,10 +97,12 @@ func (a *App) openIntegrations() ([]grains.Option, error) {
 		creds = dynamo.NewCredentials(db, a.cfg.Dynamo, keys)
 	}
 	a.integ = &integrationsRuntime{creds: creds, keys: keys}
+	sp := a.spotifyApp()
 	return []grains.Option{grains.WithIntegrations(grain.Deps{
 		Config: grain.Config{
 			Twitch: a.twitchConfig(), TwitchIntervals: ic.TwitchIntervals, PretzelBase: ic.PretzelBase,
 			LastfmAPIKey: ic.LastfmAPIKey, LastfmBase: ic.LastfmBase, NowPlaying: ic.NowPlaying, Policy: ic.Policy,
+			SpotifyClientID: sp.ClientID, SpotifyClientSecret: sp.ClientSecret, SpotifyAPIBase: sp.APIBase, SpotifyTokenURL: sp.TokenURL(),
 			CallTimeout: a.cfg.Cluster.RequestTimeout,
 		},
 		Creds: creds, Store: a.store, Log: a.log,
@@ -107,20 +113,34 @@ func (a *App) openIntegrations() ([]grains.Option, error) {
 func (a *App) twitchConfig() twitch.Config {
 	tc := a.cfg.Integrations.Twitch
 	if tc.RedirectURL == "" {
-		base := "http://" + a.cfg.Addr
-		if len(a.cfg.WS.PublicURLs) > 0 {
-			base = strings.TrimRight(a.cfg.WS.PublicURLs[0], "/")
-		}
-		tc.RedirectURL = base + "/integrations/twitch/callback"
+		tc.RedirectURL = a.publicBase() + "/integrations/twitch/callback"
 	}
 	return tc
+}
+
+// spotifyApp fills Spotify's URLs and the redirect URL.
+func (a *App) spotifyApp() nowplaying.SpotifyApp {
+	sp := a.cfg.Integrations.Spotify.WithDefaults()
+	if sp.RedirectURL == "" {
+		sp.RedirectURL = a.publicBase() + "/integrations/spotify/callback"
+	}
+	return sp
+}
+
+// publicBase is where browsers reach this node: the first public URL, or
+// http://Addr.
+func (a *App) publicBase() string {
+	if len(a.cfg.WS.PublicURLs) > 0 {
+		return strings.TrimRight(a.cfg.WS.PublicURLs[0], "/")
+	}
+	return "http://" + a.cfg.Addr
 }
 
 // startIntegrations starts the node's Activator and the REST routes; it
 // runs after the member joined and the API exists.
 func (a *App) startIntegrations(verifier *auth.Verifier) {
 	var d restapi.Deps
-	d.Twitch, d.Log, d.Timeout = a.twitchConfig(), a.log, a.cfg.HTTP.RequestTimeout
+	d.Twitch, d.Spotify, d.Log, d.Timeout = a.twitchConfig(), a.spotifyApp(), a.log, a.cfg.HTTP.RequestTimeout
 	d.Verify = func(ctx context.Context, token string) (string, error) {
 		id, err := verifier.Verify(ctx, token)
 		return id.UserID, err
@@ -133,6 +153,7 @@ func (a *App) startIntegrations(verifier *auth.Verifier) {
 		// the routes still answer, saying so.
 		d.Creds = noCredentials{}
 		d.Twitch.ClientID, d.Twitch.ClientSecret = "", ""
+		d.Spotify.ClientID, d.Spotify.ClientSecret = "", ""
 		restapi.Register(a.http, d)
 		return
 	}
@@ -142,6 +163,9 @@ func (a *App) startIntegrations(verifier *auth.Verifier) {
 	restapi.Register(a.http, d)
 	if d.Twitch.Configured() {
 		a.log.Info("Twitch integration on", zap.String("redirect_url", d.Twitch.RedirectURL))
+	}
+	if d.Spotify.Configured() {
+		a.log.Info("Spotify integration on", zap.String("redirect_url", d.Spotify.RedirectURL))
 	}
 }
 
