@@ -1,20 +1,36 @@
-// The console's integrations panel: connect Twitch (the server runs OAuth;
-// no token ever reaches this page), Last.fm by user name, each connection's
+// The console's integrations panel: connect Twitch and Spotify (the server
+// runs OAuth; no token ever reaches this page), Last.fm by user name, each connection's
 // status with what to do about it, and disconnect. A separate module so
 // console.js stays about widgets; it only needs the header button.
 import { Api, loadSession } from "./api.js";
 
-const OUTCOMES = {
-  connected: ["ok", "Twitch is connected. Follows, subs, cheers, raids, polls, chat and stream status now reach your widgets."],
-  denied: ["warn", "You cancelled on Twitch; nothing was connected."],
-  state_mismatch: ["error", "This sign-in to Twitch was started in another browser or tab. Press Connect again here."],
-  invalid_state: ["error", "The answer from Twitch could not be verified. Press Connect again."],
-  expired: ["error", "The Twitch sign-in took longer than 10 minutes. Press Connect again."],
-  state_used: ["warn", "This Twitch sign-in was already used. If Twitch is not connected, press Connect again."],
-  exchange_failed: ["error", "Twitch did not accept the sign-in (the server's Twitch application may be misconfigured)."],
-  account_in_use: ["error", "That Twitch account is connected by another streamwidgets user; disconnect it there first."],
-  unavailable: ["error", "The server could not store the connection right now. Try again in a moment."],
+// The OAuth providers the server connects, by service: what connecting
+// brings, and what a disconnect does on their side.
+const PROVIDERS = {
+  twitch: { name: "Twitch", brings: "Follows, subs, cheers, raids, polls, chat and stream status now reach your widgets.",
+    asked: "What Twitch will be asked for", disconnect: "Disconnect Twitch? Its access is revoked and your widgets stop receiving Twitch events.",
+    gone: "Twitch disconnected and its access revoked." },
+  spotify: { name: "Spotify", brings: "The song you play on Spotify now reaches your now-playing widgets.",
+    asked: "What Spotify will be asked for", disconnect: "Disconnect Spotify? Your now-playing widgets stop following it.",
+    gone: null }, // the server's message says how to remove the access on Spotify
 };
+
+// outcome is the banner for a provider's answer: /#integrations=<service>:<outcome>.
+function outcome(service, code) {
+  const p = PROVIDERS[service] || PROVIDERS.twitch;
+  const n = p.name;
+  return {
+    connected: ["ok", `${n} is connected. ${p.brings}`],
+    denied: ["warn", `You cancelled on ${n}; nothing was connected.`],
+    state_mismatch: ["error", `This sign-in to ${n} was started in another browser or tab. Press Connect again here.`],
+    invalid_state: ["error", `The answer from ${n} could not be verified. Press Connect again.`],
+    expired: ["error", `The ${n} sign-in took longer than 10 minutes. Press Connect again.`],
+    state_used: ["warn", `This ${n} sign-in was already used. If ${n} is not connected, press Connect again.`],
+    exchange_failed: ["error", `${n} did not accept the sign-in (the server's ${n} application may be misconfigured).`],
+    account_in_use: ["error", `That ${n} account is connected by another streamwidgets user; disconnect it there first.`],
+    unavailable: ["error", "The server could not store the connection right now. Try again in a moment."],
+  }[code] || ["error", `${n} connection: ${code}`];
+}
 
 const STATE_TEXT = {
   connected: "Connected", connecting: "Connecting", token_expired: "Token expired", scope_missing: "Permissions missing",
@@ -125,7 +141,7 @@ function card(a, s) {
   if (st.missing_scopes && st.missing_scopes.length) box.append(el("p", { class: "intg-msg" }, "Missing permissions: ", st.missing_scopes.join(", ")));
   const actions = el("div", { class: "intg-actions" });
   box.append(actions);
-  if (s.service === "twitch") twitchActions(a, s, state, box, actions);
+  if (PROVIDERS[s.service]) oauthActions(a, s, state, box, actions);
   if (s.service === "lastfm") lastfmActions(a, s, state, actions);
   if ((st.components || []).length) {
     box.append(el("details", {}, el("summary", {}, "Details"),
@@ -136,27 +152,28 @@ function card(a, s) {
   return box;
 }
 
-function twitchActions(a, s, state, box, actions) {
+function oauthActions(a, s, state, box, actions) {
   if (!s.configured) return;
+  const p = PROVIDERS[s.service];
   if (!s.connected || ["revoked", "scope_missing"].includes(state)) {
-    box.append(el("details", {}, el("summary", {}, "What Twitch will be asked for"),
+    box.append(el("details", {}, el("summary", {}, p.asked),
       el("ul", {}, (s.scopes || []).map((sc) => el("li", {}, el("code", {}, sc.name), ` — ${sc.why}`)))));
   }
   actions.append(el("button", {
-    class: s.connected && !["revoked", "scope_missing"].includes(state) ? "secondary" : "", "data-testid": "twitch-connect",
+    class: s.connected && !["revoked", "scope_missing"].includes(state) ? "secondary" : "", "data-testid": `${s.service}-connect`,
     onclick: async () => {
-      const r = await a.call("POST", "/integrations/twitch/connect");
+      const r = await a.call("POST", `/integrations/${s.service}/connect`);
       if (!r.ok) return showBanner("error", r.error);
-      location.assign(r.data.authorize_url); // to Twitch; it comes back to /#integrations=…
+      location.assign(r.data.authorize_url); // to the provider; it comes back to /#integrations=…
     },
-  }, s.connected ? "Connect again" : "Connect Twitch"));
+  }, s.connected ? "Connect again" : `Connect ${p.name}`));
   if (s.connected) {
     actions.append(el("button", {
-      class: "danger", "data-testid": "twitch-disconnect",
+      class: "danger", "data-testid": `${s.service}-disconnect`,
       onclick: async () => {
-        if (!confirm("Disconnect Twitch? Its access is revoked and your widgets stop receiving Twitch events.")) return;
-        const r = await a.call("DELETE", "/integrations/twitch");
-        showBanner(r.ok ? "ok" : "error", r.ok ? "Twitch disconnected and its access revoked." : r.error);
+        if (!confirm(p.disconnect)) return;
+        const r = await a.call("DELETE", `/integrations/${s.service}`);
+        showBanner(r.ok ? "ok" : "error", r.ok ? (p.gone || r.data.message) : r.error);
         render();
       },
     }, "Disconnect"));
@@ -196,13 +213,13 @@ function wireButton() {
   sync();
 }
 
-// Back from Twitch: /#integrations=twitch:<outcome>.
+// Back from a provider: /#integrations=<service>:<outcome>.
 function outcomeFromHash() {
   const v = new URLSearchParams(location.hash.slice(1)).get("integrations");
   if (!v) return;
   history.replaceState(null, "", location.pathname);
-  const outcome = v.split(":")[1] || "";
-  const [kind, text] = OUTCOMES[outcome] || ["error", `Twitch connection: ${outcome}`];
+  const [service, code] = v.split(":");
+  const [kind, text] = outcome(service, code || "");
   ensureDialog();
   showBanner(kind, text);
   open();
