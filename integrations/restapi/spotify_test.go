@@ -120,6 +120,19 @@ func TestSpotifyRefusals(t *testing.T) {
 	if status, _, _ := off.browser(t, "").do("POST", off.srv.URL+"/integrations/spotify/connect", ""); status != http.StatusUnauthorized {
 		t.Fatalf("signed out: %d", status)
 	}
+	// An OBS view's read-only widget token is no sign-in.
+	for _, r := range []struct{ method, path string }{{"GET", "/integrations/spotify"}, {"POST", "/integrations/spotify/connect"}, {"DELETE", "/integrations/spotify"}} {
+		req, _ := http.NewRequest(r.method, off.srv.URL+r.path, nil)
+		req.Header.Set("Authorization", "Bearer wt_readonly-widget-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s %s with a widget token: %d", r.method, r.path, resp.StatusCode)
+		}
+	}
 
 	e := newEnv(t, true)
 	alice := e.browser(t, "alice")
