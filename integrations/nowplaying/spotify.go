@@ -114,16 +114,8 @@ func (s *Spotify) refresh(ctx context.Context) error {
 	if tokenURL == "" {
 		tokenURL = "https://accounts.spotify.com/api/token"
 	}
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.creds.RefreshToken.Reveal()}}
-	req, _ := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(s.ClientID, s.ClientSecret.Reveal())
-	var out struct {
-		Access    string `json:"access_token"`
-		Refresh   string `json:"refresh_token"`
-		ExpiresIn int    `json:"expires_in"`
-	}
-	status, err := getJSON(ctx, s.HTTP, req, &out)
+	out, status, err := postSpotifyToken(ctx, s.HTTP, tokenURL, s.ClientID, s.ClientSecret,
+		url.Values{"grant_type": {"refresh_token"}, "refresh_token": {s.creds.RefreshToken.Reveal()}})
 	switch {
 	case err != nil:
 		return err

@@ -63,24 +63,15 @@ func (a SpotifyApp) Exchange(ctx context.Context, code string) (persistence.Cred
 	if !a.Configured() {
 		return persistence.Credentials{}, ErrSpotifyNotConfigured
 	}
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {a.RedirectURL}}
-	req, _ := http.NewRequest(http.MethodPost, a.TokenURL(), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(a.ClientID, a.ClientSecret.Reveal())
-	var tok struct {
-		Access    string `json:"access_token"`
-		Refresh   string `json:"refresh_token"`
-		ExpiresIn int    `json:"expires_in"`
-		Scope     string `json:"scope"`
-	}
-	status, err := getJSON(ctx, a.HTTP, req, &tok)
+	tok, status, err := postSpotifyToken(ctx, a.HTTP, a.TokenURL(), a.ClientID, a.ClientSecret,
+		url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {a.RedirectURL}})
 	switch {
 	case err != nil:
 		return persistence.Credentials{}, fmt.Errorf("nowplaying: spotify code exchange: %w", err)
 	case status != http.StatusOK || tok.Access == "" || tok.Refresh == "":
 		return persistence.Credentials{}, fmt.Errorf("nowplaying: spotify code exchange: HTTP %d", status)
 	}
-	req, _ = http.NewRequest(http.MethodGet, a.WithDefaults().APIBase+"/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, a.WithDefaults().APIBase+"/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.Access)
 	var me struct {
 		ID          string `json:"id"`
@@ -100,4 +91,23 @@ func (a SpotifyApp) Exchange(ctx context.Context, code string) (persistence.Cred
 	return persistence.Credentials{AccessToken: persistence.Secret(tok.Access), RefreshToken: persistence.Secret(tok.Refresh),
 		ExpiresAt: time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second), Scopes: strings.Fields(tok.Scope),
 		AccountID: me.ID, AccountName: name}, nil
+}
+
+// spotifyToken is an answer of Spotify's token endpoint.
+type spotifyToken struct {
+	Access    string `json:"access_token"`
+	Refresh   string `json:"refresh_token"` // absent when a refresh keeps the old one
+	ExpiresIn int    `json:"expires_in"`
+	Scope     string `json:"scope"`
+}
+
+// postSpotifyToken sends a grant to the token endpoint with the
+// application's id and secret in Basic auth.
+func postSpotifyToken(ctx context.Context, client *http.Client, tokenURL, clientID string, secret persistence.Secret, form url.Values) (spotifyToken, int, error) {
+	req, _ := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, secret.Reveal())
+	var tok spotifyToken
+	status, err := getJSON(ctx, client, req, &tok)
+	return tok, status, err
 }
